@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Out-of-tree build of vhost_lio.ko, and the entry points for the tests.
+#
+#   make                      build against the running kernel's headers
+#   make KDIR=/path/to/tree   build against any configured header tree
+#   make W=1                  with the kernel's extra warnings
+#   make unit                 userspace unit tests of the portable core
+#   make check                every test: unit tests, then the VM tests
+#   make clean
+#
+# Each kernel's objects go to build/<kernelrelease>/, so builds for several
+# kernels coexist.  That directory mirrors the sources with symlinks.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+W ?=
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+KREL = $(shell sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+BUILD = $(TOP)/build/$(KREL)
+
+.PHONY: all modules clean unit fuzz check vmtest demo
+
+all: modules
+
+modules:
+	@test -n "$(KREL)" || { echo "KDIR=$(KDIR) is not a configured kernel tree" >&2; exit 1; }
+	@$(TOP)/scripts/mirror-tree.sh $(TOP) $(BUILD)
+	$(MAKE) -C $(KDIR) M=$(BUILD) CONFIG_VHOST_LIO=m W=$(W) modules
+	@echo "built $(BUILD)/drivers/vhost_lio.ko"
+
+unit:
+	$(MAKE) -C $(TOP)/tests/unit
+
+fuzz:
+	$(MAKE) -C $(TOP)/tests/fuzz
+
+check:
+	$(TOP)/scripts/test-all.sh
+
+demo:
+	$(TOP)/scripts/demo.sh
+
+clean:
+	rm -rf $(TOP)/build
+	-$(MAKE) -C $(TOP)/tests/unit clean
+	-$(MAKE) -C $(TOP)/tests/fuzz clean
