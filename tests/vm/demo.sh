@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The README demo, inside the VM: load vhost_lio, export a LUN with
+# targetcli, show what targetcli and configfs see.
+. "$VL_REPO/tests/vm/lib.sh"
+W=naa.5001405deadbeef1
+
+say() { echo; echo "### $*"; }
+
+say "kernel $(uname -r); loading LIO and vhost_lio"
+check "load LIO core and fileio" sh -c "modprobe target_core_mod && modprobe target_core_file"
+check "load vhost_lio" vl_load
+dmesg | grep vhost_lio | tail -n 2
+start_dbus
+truncate -s 64M /tmp/demo.img
+say "targetcli: a 64 MiB fileio backstore exported on /vhost $W"
+check "fileio backstore" targetcli /backstores/fileio create name=demo file_or_dev=/tmp/demo.img size=64M
+check "vhost WWPN" targetcli /vhost create $W
+check "LUN" targetcli /vhost/$W/tpg1/luns create /backstores/fileio/demo
+say "targetcli ls"
+targetcli ls
+say "configfs"
+for f in version tpgt_1/nexus; do
+	printf '%s: %s\n' "$f" "$(cat $CFS/vhost/$W/$f)"
+done
+ls -l $CFS/vhost/$W/tpgt_1/lun/lun_0/
+say "QEMU would now attach with: -device vhost-scsi-pci,wwpn=$W"
+check "clear the config" targetcli clearconfig confirm=True
+check "unload" sh -c "rmdir $CFS/vhost 2>/dev/null; rmmod vhost_lio"
