@@ -86,6 +86,9 @@ fi
 	printf 'VL_TEST_TIMEOUT=%q\n' "${VL_TEST_TIMEOUT:-600}"
 } >"$out/plan"
 
+# Never two guests at once on this machine: wait for any other boot.
+exec 9>"${TMPDIR:-/tmp}/vhost-lio-vm.lock"
+flock 9
 echo "vm-run: booting $abi for: $*"
 start=$(date +%s)
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \

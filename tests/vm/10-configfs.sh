@@ -58,7 +58,7 @@ check "/dev/vhost-scsi is a character device" test -c "$VL_DEV"
 check "/dev/vhost-scsi opens and closes" sh -c "exec 3<>$VL_DEV && exec 3>&-"
 check "fabric directory $VL_FABRIC appears on mkdir" mkdir $V
 check "build a config: 2 TPGs, 3 LUNs, an ACL, nexuses" build
-check "WWPN version names vhost-lio" grep -q vhost-lio $V/$W/version
+check "fabric version names vhost-lio" grep -q vhost-lio $V/version
 same "nexus reads back" "$(cat $T1/nexus)" "$I"
 same "fabric_prot_type reads back" "$(cat $T1/attrib/fabric_prot_type)" 1
 check "ACL maps lun_0" test -L $T1/acls/$I/lun_0/map0
@@ -94,7 +94,7 @@ refuse "fabric_prot_type 2" "Invalid argument" put $T1/attrib/fabric_prot_type 2
 refuse "fabric_prot_type junk" "Invalid argument" put $T1/attrib/fabric_prot_type x
 check "fabric_prot_type 3" put $T1/attrib/fabric_prot_type 3
 refuse "delete a TPG with linked LUNs" "not empty" rmdir $T1
-refuse "write the read-only version" "denied\|Invalid\|not permitted" put $V/$W/version x
+refuse "write the read-only version" "denied\|Invalid\|not permitted" put $V/version x
 check "fc. WWPN" mkdir $V/fc.20000000c9000001
 check "iqn. WWPN" mkdir $V/iqn.2003-01.org.example:vl
 check "fc. TPG" mkdir $V/fc.20000000c9000001/tpgt_1

@@ -13,7 +13,8 @@ check "/dev/vhost-lio exists" test -c /dev/vhost-lio
 check "/dev/vhost-scsi is still the in-tree one" test -c /dev/vhost-scsi
 check "both fabric directories" mkdir $CFS/vlio $CFS/vhost
 check "a WWPN in each" mkdir $CFS/vlio/naa.5001405000000011 $CFS/vhost/naa.5001405000000012
-check "ours answers version" grep -q vhost-lio $CFS/vlio/naa.5001405000000011/version
+check "ours answers version" grep -q vhost-lio $CFS/vlio/version
+check "the in-tree one answers its own version" sh -c "! grep -q vhost-lio $CFS/vhost/version"
 check "remove both" rmdir $CFS/vlio/naa.5001405000000011 $CFS/vhost/naa.5001405000000012 $CFS/vlio $CFS/vhost
 check "rmmod vhost_lio" rmmod vhost_lio
 check "rmmod vhost_scsi" rmmod vhost_scsi

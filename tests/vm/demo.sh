@@ -20,7 +20,7 @@ check "LUN" targetcli /vhost/$W/tpg1/luns create /backstores/fileio/demo
 say "targetcli ls"
 targetcli ls
 say "configfs"
-for f in version tpgt_1/nexus; do
+for f in ../version tpgt_1/nexus; do
 	printf '%s: %s\n' "$f" "$(cat $CFS/vhost/$W/$f)"
 done
 ls -l $CFS/vhost/$W/tpgt_1/lun/lun_0/
