@@ -1,78 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * vl_main.c - module entry: parameters, and the order the layers come up in.
- *
- * vhost-lio serves virtio-scsi guests from the LIO SCSI target.  By default
- * it takes the names the in-tree vhost_scsi uses (LIO fabric "vhost",
- * /dev/vhost-scsi, alias tcm_vhost) so targetcli and QEMU find it unchanged;
- * the parameters rename both so it can be loaded beside vhost_scsi.
- */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/module.h>
-#include <linux/moduleparam.h>
-
-#include "vhost_lio.h"
-
-static char *fabric_name = "vhost";
-module_param(fabric_name, charp, 0444);
-MODULE_PARM_DESC(fabric_name,
-		 "LIO fabric name, the directory under /sys/kernel/config/target (default: vhost)");
-
-static char *devname = "vhost-scsi";
-module_param(devname, charp, 0444);
-MODULE_PARM_DESC(devname, "misc device name under /dev (default: vhost-scsi)");
-
-/* Names end up as configfs and /dev entries: keep them plain. */
-static bool vl_name_ok(const char *name, size_t max)
-{
-	size_t len = strnlen(name, max + 1);
-	size_t i;
-
-	if (!len || len > max || name[0] == '.')
-		return false;
-	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && !strchr("-_.", name[i]))
-			return false;
-	return true;
-}
-
-static int __init vl_init(void)
-{
-	int ret;
-
-	if (!vl_name_ok(fabric_name, 32) || !vl_name_ok(devname, 32)) {
-		pr_err("bad fabric_name '%s' or devname '%s': want 1-32 of [A-Za-z0-9._-], not starting with '.'\n",
-		       fabric_name, devname);
-		return -EINVAL;
-	}
-
-	ret = vl_fabric_init(fabric_name);
-	if (ret)
-		return ret;
-	ret = vl_dev_init(devname);
-	if (ret)
-		goto err_fabric;
-	pr_info("%s ready: fabric '%s', /dev/%s\n", VL_VERSION, fabric_name,
-		devname);
-	return 0;
-
-err_fabric:
-	vl_fabric_exit();
-	return ret;
-}
-
-static void __exit vl_exit(void)
-{
-	vl_dev_exit();
-	vl_fabric_exit();
-}
-
+#include "compat/vl_compat.h"
+static int __init vl_init(void) { return 0; }
+static void __exit vl_exit(void) { }
 module_init(vl_init);
 module_exit(vl_exit);
-
-MODULE_DESCRIPTION("vhost-lio: virtio-scsi guests served from the LIO SCSI target");
-MODULE_AUTHOR("The vhost-lio developers");
 MODULE_LICENSE("GPL");
-MODULE_VERSION(VL_VERSION);
-MODULE_ALIAS("tcm_vhost");
