@@ -1,1 +1,483 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * vl_configfs.c - the configfs face of the vhost_lio fabric, laid out as the
+ * in-tree vhost_scsi lays it out so that rtslib/targetcli and hand-written
+ * scripts work unchanged:
+ *
+ *   /sys/kernel/config/target/<fabric>/version          (read-only)
+ *   /sys/kernel/config/target/<fabric>/<wwn>/           naa.*, fc.*, iqn.*
+ *   .../<wwn>/tpgt_<N>/nexus                            N < 256
+ *   .../<wwn>/tpgt_<N>/attrib/fabric_prot_type
+ *
+ * LUNs, node ACLs and everything else under tpgt_<N> come from LIO core.
+ * Documentation/admin-guide.md lists every behaviour and errno.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/configfs.h>
+#include <linux/lockdep.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+#include <linux/utsname.h>
+#include <scsi/scsi_proto.h>
+
+#include "compat/vl_compat.h"
+#include "vhost_lio.h"
+
+/* Bad values are quoted in logs up to this many characters. */
+#define VL_LOG_NAME	64
+
+#define vl_tpg_err(tpg, fmt, ...)					\
+	pr_err_ratelimited("%s/tpgt_%u: " fmt, (tpg)->tport->name,	\
+			   (tpg)->tpgt, ##__VA_ARGS__)
+
+/**
+ * struct vl_wwn_prefix - a kind of port name the fabric accepts
+ * @prefix:	what the name starts with
+ * @proto_id:	the SCSI protocol it emulates
+ * @proto:	that protocol's name, for logs
+ * @strip:	whether LIO sees the name without @prefix (as in-tree, "fc.")
+ */
+struct vl_wwn_prefix {
+	const char	*prefix;
+	u8		proto_id;
+	const char	*proto;
+	bool		strip;
+};
+
+static const struct vl_wwn_prefix vl_wwn_prefixes[] = {
+	{ "naa.", SCSI_PROTOCOL_SAS,	"SAS",		false },
+	{ "fc.",  SCSI_PROTOCOL_FCP,	"FCP",		true },
+	{ "iqn.", SCSI_PROTOCOL_ISCSI,	"iSCSI",	false },
+};
+
+/* The prefix @name starts with, if something follows it; else NULL. */
+static const struct vl_wwn_prefix *vl_wwn_prefix(const char *name)
+{
+	size_t i, n;
+
+	for (i = 0; i < ARRAY_SIZE(vl_wwn_prefixes); i++) {
+		n = str_has_prefix(name, vl_wwn_prefixes[i].prefix);
+		if (n && name[n])
+			return &vl_wwn_prefixes[i];
+	}
+	return NULL;
+}
+
+static const char *vl_proto_name(u8 proto_id)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(vl_wwn_prefixes); i++)
+		if (vl_wwn_prefixes[i].proto_id == proto_id)
+			return vl_wwn_prefixes[i].proto;
+	return "unknown";
+}
+
+/* How much of a name LIO and the guest do not see: a stripped prefix. */
+static size_t vl_wwn_skip(const struct vl_wwn_prefix *p)
+{
+	return p->strip ? strlen(p->prefix) : 0;
+}
+
+/* ---- <wwn>: target ports ----------------------------------------------- */
+
+static struct se_wwn *vl_make_tport(struct target_fabric_configfs *tf,
+				    struct config_group *group,
+				    const char *name)
+{
+	const struct vl_wwn_prefix *p = vl_wwn_prefix(name);
+	struct vl_tport *tport;
+
+	if (!p) {
+		pr_err_ratelimited("target port \"%.*s\": the name must be naa.*, fc.* or iqn.*\n",
+				   VL_LOG_NAME, name);
+		return ERR_PTR(-EINVAL);
+	}
+	if (strlen(name) >= VL_NAMELEN) {
+		pr_err_ratelimited("target port \"%.*s...\": longer than %d characters\n",
+				   VL_LOG_NAME, name, VL_NAMELEN - 1);
+		return ERR_PTR(-EINVAL);
+	}
+
+	tport = kzalloc(sizeof(*tport), GFP_KERNEL);
+	if (!tport)
+		return ERR_PTR(-ENOMEM);
+	tport->proto_id = p->proto_id;
+	strscpy(tport->name, name, sizeof(tport->name));
+	tport->wwpn = tport->name + vl_wwn_skip(p);
+
+	pr_debug("target port %s (%s) created\n", tport->name, p->proto);
+	return &tport->wwn;
+}
+
+static void vl_drop_tport(struct se_wwn *wwn)
+{
+	struct vl_tport *tport = container_of(wwn, struct vl_tport, wwn);
+
+	pr_debug("target port %s removed\n", tport->name);
+	kfree(tport);
+}
+
+/* ---- nexus: the I_T nexus of a TPG ------------------------------------- */
+
+static int vl_nexus_sess_cb(struct se_portal_group *se_tpg,
+			    struct se_session *se_sess, void *priv)
+{
+	struct vl_nexus *nexus = priv;
+
+	nexus->se_sess = se_sess;
+	return 0;
+}
+
+/*
+ * Open the session of @initiator.  In demo mode LIO makes a dynamic node
+ * ACL for it, unless the admin created an explicit one, which LIO then uses.
+ */
+static int vl_nexus_make(struct vl_tpg *tpg, const char *initiator)
+{
+	struct se_session *se_sess;
+	struct vl_nexus *nexus;
+	int ret;
+
+	mutex_lock(&tpg->mutex);
+	if (tpg->nexus) {
+		vl_tpg_err(tpg, "nexus exists already: write NULL to drop it first\n");
+		ret = -EEXIST;
+		goto out_unlock;
+	}
+	nexus = kzalloc(sizeof(*nexus), GFP_KERNEL);
+	if (!nexus) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	/* No LIO tag pool: the device preallocates its command slots. */
+	se_sess = target_setup_session(&tpg->se_tpg, 0, 0,
+				       TARGET_PROT_DIN_PASS |
+				       TARGET_PROT_DOUT_PASS,
+				       initiator, nexus, vl_nexus_sess_cb);
+	if (IS_ERR(se_sess)) {
+		ret = PTR_ERR(se_sess);
+		vl_tpg_err(tpg, "cannot open a session for initiator %s: %d\n",
+			   initiator, ret);
+		goto out_free_nexus;
+	}
+	tpg->nexus = nexus;
+	mutex_unlock(&tpg->mutex);
+	pr_debug("%s/tpgt_%u: nexus to initiator %s\n", tpg->tport->name,
+		 tpg->tpgt, initiator);
+	return 0;
+
+out_free_nexus:
+	kfree(nexus);
+out_unlock:
+	mutex_unlock(&tpg->mutex);
+	return ret;
+}
+
+/* Close the session.  @tpg->mutex held; no LUN linked and no device. */
+static void vl_nexus_free(struct vl_tpg *tpg)
+{
+	struct vl_nexus *nexus = tpg->nexus;
+
+	lockdep_assert_held(&tpg->mutex);
+	tpg->nexus = NULL;
+	target_remove_session(nexus->se_sess);
+	kfree(nexus);
+}
+
+static int vl_nexus_drop(struct vl_tpg *tpg)
+{
+	int ret = 0;
+
+	mutex_lock(&tpg->mutex);
+	if (!tpg->nexus) {
+		vl_tpg_err(tpg, "no nexus to drop\n");
+		ret = -ENODEV;
+	} else if (tpg->port_count) {
+		vl_tpg_err(tpg, "cannot drop the nexus: %u LUN(s) linked\n",
+			   tpg->port_count);
+		ret = -EBUSY;
+	} else if (tpg->dev) {
+		vl_tpg_err(tpg, "cannot drop the nexus: in use by a vhost-scsi device\n");
+		ret = -EBUSY;
+	} else {
+		vl_nexus_free(tpg);
+	}
+	mutex_unlock(&tpg->mutex);
+	return ret;
+}
+
+/* Copy a configfs write into @buf, without one trailing newline. */
+static int vl_copy_name(char *buf, size_t size, const char *page,
+			size_t count)
+{
+	size_t len = strnlen(page, count);
+
+	if (len && page[len - 1] == '\n')
+		len--;
+	if (!len || len >= size)
+		return -EINVAL;
+	memcpy(buf, page, len);
+	buf[len] = '\0';
+	return 0;
+}
+
+static int vl_nexus_store_name(struct vl_tpg *tpg, const char *page,
+			       size_t count)
+{
+	const struct vl_wwn_prefix *p;
+	char name[VL_NAMELEN];
+
+	if (vl_copy_name(name, sizeof(name), page, count)) {
+		vl_tpg_err(tpg, "nexus: the initiator name must be 1 to %d characters\n",
+			   VL_NAMELEN - 1);
+		return -EINVAL;
+	}
+	p = vl_wwn_prefix(name);
+	if (!p) {
+		vl_tpg_err(tpg, "nexus: initiator \"%.*s\" must be naa.*, fc.* or iqn.*, or NULL\n",
+			   VL_LOG_NAME, name);
+		return -EINVAL;
+	}
+	if (p->proto_id != tpg->tport->proto_id) {
+		vl_tpg_err(tpg, "nexus: initiator %s is %s, the target port is %s\n",
+			   name, p->proto, vl_proto_name(tpg->tport->proto_id));
+		return -EINVAL;
+	}
+	return vl_nexus_make(tpg, name + vl_wwn_skip(p));
+}
+
+static ssize_t vl_tpg_nexus_show(struct config_item *item, char *page)
+{
+	struct vl_tpg *tpg = to_vl_tpg(to_tpg(item));
+	struct se_session *se_sess;
+	ssize_t ret = 0;
+
+	mutex_lock(&tpg->mutex);
+	if (tpg->nexus) {
+		se_sess = tpg->nexus->se_sess;
+		ret = sysfs_emit(page, "%s\n",
+				 se_sess->se_node_acl->initiatorname);
+	}
+	mutex_unlock(&tpg->mutex);
+	return ret;
+}
+
+static ssize_t vl_tpg_nexus_store(struct config_item *item, const char *page,
+				  size_t count)
+{
+	struct vl_tpg *tpg = to_vl_tpg(to_tpg(item));
+	int ret;
+
+	if (sysfs_streq(page, "NULL"))
+		ret = vl_nexus_drop(tpg);
+	else
+		ret = vl_nexus_store_name(tpg, page, count);
+	return ret ? ret : count;
+}
+
+CONFIGFS_ATTR(vl_tpg_, nexus);
+
+static struct configfs_attribute *vl_tpg_attrs[] = {
+	&vl_tpg_attr_nexus,
+	NULL,
+};
+
+/* ---- attrib/fabric_prot_type ------------------------------------------- */
+
+static ssize_t vl_tpg_attrib_fabric_prot_type_show(struct config_item *item,
+						   char *page)
+{
+	struct vl_tpg *tpg = to_vl_tpg(attrib_to_tpg(item));
+
+	return sysfs_emit(page, "%d\n", READ_ONCE(tpg->fabric_prot_type));
+}
+
+static ssize_t vl_tpg_attrib_fabric_prot_type_store(struct config_item *item,
+						    const char *page,
+						    size_t count)
+{
+	struct vl_tpg *tpg = to_vl_tpg(attrib_to_tpg(item));
+	unsigned long val;
+
+	if (kstrtoul(page, 0, &val) || (val != 0 && val != 1 && val != 3)) {
+		vl_tpg_err(tpg, "fabric_prot_type \"%.*s\": must be 0, 1 or 3\n",
+			   (int)min_t(size_t, strcspn(page, "\n"), VL_LOG_NAME),
+			   page);
+		return -EINVAL;
+	}
+	WRITE_ONCE(tpg->fabric_prot_type, val);
+	return count;
+}
+
+CONFIGFS_ATTR(vl_tpg_attrib_, fabric_prot_type);
+
+static struct configfs_attribute *vl_tpg_attrib_attrs[] = {
+	&vl_tpg_attrib_attr_fabric_prot_type,
+	NULL,
+};
+
+/* ---- tpgt_N: target portal groups -------------------------------------- */
+
+/* Parse "tpgt_<decimal digits>" below VL_MAX_TARGET. */
+static int vl_parse_tpgt(const char *name, u16 *tpgt)
+{
+	size_t n = str_has_prefix(name, "tpgt_");
+	const char *num = name + n;
+
+	if (!n || !*num || strspn(num, "0123456789") != strlen(num))
+		return -EINVAL;
+	if (kstrtou16(num, 10, tpgt) || *tpgt >= VL_MAX_TARGET)
+		return -EINVAL;
+	return 0;
+}
+
+static bool vl_tpgt_taken(struct vl_tport *tport, u16 tpgt)
+{
+	struct vl_tpg *tpg;
+
+	vl_for_each_tpg(tpg)
+		if (tpg->tport == tport && tpg->tpgt == tpgt)
+			return true;
+	return false;
+}
+
+/* Register @tpg with LIO and list it, unless its tag is taken. */
+static int vl_tpg_register(struct vl_tpg *tpg)
+{
+	struct vl_tport *tport = tpg->tport;
+	int ret;
+
+	vl_tpg_list_lock();
+	if (vl_tpgt_taken(tport, tpg->tpgt)) {
+		vl_tpg_err(tpg, "this tag exists already under another name\n");
+		ret = -EEXIST;
+		goto out_unlock;
+	}
+	ret = core_tpg_register(&tport->wwn, &tpg->se_tpg, tport->proto_id);
+	if (ret) {
+		vl_tpg_err(tpg, "LIO refused the TPG: %d\n", ret);
+		goto out_unlock;
+	}
+	list_add_tail(&tpg->node, &vl_tpg_list);
+out_unlock:
+	vl_tpg_list_unlock();
+	return ret;
+}
+
+static struct se_portal_group *vl_make_tpg(struct se_wwn *wwn,
+					   const char *name)
+{
+	struct vl_tport *tport = container_of(wwn, struct vl_tport, wwn);
+	struct vl_tpg *tpg;
+	u16 tpgt;
+	int ret;
+
+	if (vl_parse_tpgt(name, &tpgt)) {
+		pr_err_ratelimited("%s/%.*s: a TPG must be named tpgt_<N>, N from 0 to %d\n",
+				   tport->name, VL_LOG_NAME, name,
+				   VL_MAX_TARGET - 1);
+		return ERR_PTR(-EINVAL);
+	}
+
+	tpg = kzalloc(sizeof(*tpg), GFP_KERNEL);
+	if (!tpg)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&tpg->mutex);
+	INIT_LIST_HEAD(&tpg->node);
+	tpg->tport = tport;
+	tpg->tpgt = tpgt;
+
+	ret = vl_tpg_register(tpg);
+	if (ret)
+		goto out_free_tpg;
+	return &tpg->se_tpg;
+
+out_free_tpg:
+	mutex_destroy(&tpg->mutex);
+	kfree(tpg);
+	return ERR_PTR(ret);
+}
+
+/*
+ * configfs refuses the rmdir while LUN directories exist (ENOTEMPTY) or a
+ * device has the TPG pinned (EBUSY), so only the nexus can be left.
+ */
+static void vl_drop_tpg(struct se_portal_group *se_tpg)
+{
+	struct vl_tpg *tpg = to_vl_tpg(se_tpg);
+
+	vl_tpg_list_lock();
+	list_del_init(&tpg->node);
+	vl_tpg_list_unlock();
+
+	mutex_lock(&tpg->mutex);
+	WARN_ON_ONCE(tpg->dev || tpg->port_count);
+	if (tpg->nexus)
+		vl_nexus_free(tpg);
+	mutex_unlock(&tpg->mutex);
+
+	core_tpg_deregister(se_tpg);
+	mutex_destroy(&tpg->mutex);
+	kfree(tpg);
+}
+
+/* ---- LUN links: lun/lun_N/<link> to a backstore ------------------------ */
+
+static int vl_port_link(struct se_portal_group *se_tpg, struct se_lun *lun)
+{
+	struct vl_tpg *tpg = to_vl_tpg(se_tpg);
+
+	mutex_lock(&tpg->mutex);
+	tpg->port_count++;
+	if (tpg->dev)
+		vl_dev_lun_changed(tpg, lun, true);
+	mutex_unlock(&tpg->mutex);
+	return 0;
+}
+
+static void vl_port_unlink(struct se_portal_group *se_tpg, struct se_lun *lun)
+{
+	struct vl_tpg *tpg = to_vl_tpg(se_tpg);
+
+	mutex_lock(&tpg->mutex);
+	if (!WARN_ON_ONCE(!tpg->port_count))
+		tpg->port_count--;
+	if (tpg->dev)
+		vl_dev_lun_changed(tpg, lun, false);
+	mutex_unlock(&tpg->mutex);
+}
+
+/* ---- <fabric>/version -------------------------------------------------- */
+
+static ssize_t vl_wwn_version_show(struct config_item *item, char *page)
+{
+	return sysfs_emit(page, "vhost-lio %s on %s\n", VL_VERSION,
+			  utsname()->release);
+}
+
+CONFIGFS_ATTR_RO(vl_wwn_, version);
+
+static struct configfs_attribute *vl_wwn_attrs[] = {
+	&vl_wwn_attr_version,
+	NULL,
+};
+
+/**
+ * vl_configfs_fill_ops() - add the configfs callbacks and attributes
+ * @ops: the fabric template, before target_register_template()
+ */
+void vl_configfs_fill_ops(struct target_core_fabric_ops *ops)
+{
+	ops->fabric_make_wwn = vl_make_tport;
+	ops->fabric_drop_wwn = vl_drop_tport;
+	ops->fabric_make_tpg = vl_make_tpg;
+	ops->fabric_drop_tpg = vl_drop_tpg;
+	ops->fabric_post_link = vl_port_link;
+	ops->fabric_pre_unlink = vl_port_unlink;
+	ops->tfc_wwn_attrs = vl_wwn_attrs;
+	ops->tfc_tpg_base_attrs = vl_tpg_attrs;
+	ops->tfc_tpg_attrib_attrs = vl_tpg_attrib_attrs;
+}

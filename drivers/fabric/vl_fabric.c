@@ -1,1 +1,311 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * vl_fabric.c - the LIO fabric template of vhost_lio: registration, the
+ * se_cmd life-cycle callbacks (routed to the device layer), and the TPG list
+ * that VHOST_SCSI_SET_ENDPOINT searches.  The configfs side is in
+ * vl_configfs.c.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/lockdep.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/string.h>
+
+#include "compat/vl_compat.h"
+#include "vhost_lio.h"
+
+/*
+ * LIO's TARGET_FABRIC_NAME_SIZE (private to target core): fabric names must
+ * be shorter, or target_register_template() refuses them.
+ */
+#define VL_FABRIC_NAME_MAX	32
+
+static DEFINE_MUTEX(vl_tpg_list_mutex);
+LIST_HEAD(vl_tpg_list);
+
+/**
+ * vl_tpg_list_lock() - lock the global TPG list
+ *
+ * Context: process; sleeps.  See the lock order in vhost_lio.h.
+ */
+void vl_tpg_list_lock(void)
+{
+	mutex_lock(&vl_tpg_list_mutex);
+}
+
+/**
+ * vl_tpg_list_unlock() - unlock the global TPG list
+ */
+void vl_tpg_list_unlock(void)
+{
+	mutex_unlock(&vl_tpg_list_mutex);
+}
+
+/**
+ * vl_tpg_pin() - give a device the use of a TPG (VHOST_SCSI_SET_ENDPOINT)
+ * @tpg: a TPG found with vl_for_each_tpg()
+ * @dev: the device taking it
+ *
+ * On success the TPG keeps its nexus and its configfs directory until
+ * vl_tpg_unpin(): rmdir of tpgt_N fails with EBUSY and writing "NULL" to
+ * its nexus attribute fails with EBUSY.
+ *
+ * Context: process, vl_tpg_list_lock() held; takes @tpg->mutex; sleeps.
+ * Return: 0; -ENOTCONN if the TPG has no nexus, -EBUSY if another device
+ * has it, -EEXIST if @dev has it already (the in-tree driver skips TPGs in
+ * the first two cases); or the error of target_depend_item(), e.g. -ENOENT
+ * while the TPG directory is being removed.
+ */
+int vl_tpg_pin(struct vl_tpg *tpg, struct vl_dev *dev)
+{
+	int ret;
+
+	lockdep_assert_held(&vl_tpg_list_mutex);
+
+	mutex_lock(&tpg->mutex);
+	if (!tpg->nexus) {
+		ret = -ENOTCONN;
+		goto out_unlock;
+	}
+	if (tpg->dev) {
+		ret = tpg->dev == dev ? -EEXIST : -EBUSY;
+		goto out_unlock;
+	}
+	ret = target_depend_item(&tpg->se_tpg.tpg_group.cg_item);
+	if (ret)
+		goto out_unlock;
+	tpg->dev = dev;
+out_unlock:
+	mutex_unlock(&tpg->mutex);
+	return ret;
+}
+
+/**
+ * vl_tpg_unpin() - end a device's use of a TPG (VHOST_SCSI_CLEAR_ENDPOINT)
+ * @tpg: a TPG that @dev pinned with vl_tpg_pin()
+ * @dev: the device releasing it
+ *
+ * The device must have stopped submitting to, and drained, the TPG's
+ * session first.  @tpg may be freed as soon as this returns (its directory
+ * can now be removed), so the caller must forget it.
+ *
+ * Context: process; takes @tpg->mutex; sleeps.  vl_tpg_list_lock() may be
+ * held or not.
+ */
+void vl_tpg_unpin(struct vl_tpg *tpg, struct vl_dev *dev)
+{
+	mutex_lock(&tpg->mutex);
+	if (WARN_ON_ONCE(tpg->dev != dev)) {
+		mutex_unlock(&tpg->mutex);
+		return;
+	}
+	tpg->dev = NULL;
+	mutex_unlock(&tpg->mutex);
+	target_undepend_item(&tpg->se_tpg.tpg_group.cg_item);
+}
+
+/* ---- TPG properties LIO asks for -------------------------------------- */
+
+static char *vl_tpg_get_wwn(struct se_portal_group *se_tpg)
+{
+	return to_vl_tpg(se_tpg)->tport->wwpn;
+}
+
+static u16 vl_tpg_get_tag(struct se_portal_group *se_tpg)
+{
+	return to_vl_tpg(se_tpg)->tpgt;
+}
+
+/* Demo mode: any initiator named in a nexus gets a dynamic ACL. */
+static int vl_tpg_check_true(struct se_portal_group *se_tpg)
+{
+	return 1;
+}
+
+static int vl_tpg_check_false(struct se_portal_group *se_tpg)
+{
+	return 0;
+}
+
+static int vl_tpg_check_prot_fabric_only(struct se_portal_group *se_tpg)
+{
+	return READ_ONCE(to_vl_tpg(se_tpg)->fabric_prot_type);
+}
+
+static u32 vl_tpg_get_inst_index(struct se_portal_group *se_tpg)
+{
+	return 1;
+}
+
+static u32 vl_sess_get_index(struct se_session *se_sess)
+{
+	return 0;
+}
+
+static void vl_set_default_node_attrs(struct se_node_acl *nacl)
+{
+}
+
+static int vl_get_cmd_state(struct se_cmd *se_cmd)
+{
+	return 0;
+}
+
+/* ---- se_cmd life cycle ------------------------------------------------ */
+
+/*
+ * The device maps the guest's data buffers before it submits, so WRITE data
+ * is already in place: execute at once.
+ */
+static int vl_write_pending(struct se_cmd *se_cmd)
+{
+	target_execute_cmd(se_cmd);
+	return 0;
+}
+
+static int vl_queue_data_in(struct se_cmd *se_cmd)
+{
+	vl_dev_cmd_complete(to_vl_cmd(se_cmd));
+	return 0;
+}
+
+static int vl_queue_status(struct se_cmd *se_cmd)
+{
+	vl_dev_cmd_complete(to_vl_cmd(se_cmd));
+	return 0;
+}
+
+static void vl_queue_tm_rsp(struct se_cmd *se_cmd)
+{
+	vl_dev_tmr_complete(to_vl_cmd(se_cmd));
+}
+
+static void vl_aborted_task(struct se_cmd *se_cmd)
+{
+	vl_dev_cmd_aborted(to_vl_cmd(se_cmd));
+}
+
+/* Drops the reference LIO holds until the fabric has sent the status. */
+static int vl_check_stop_free(struct se_cmd *se_cmd)
+{
+	return target_put_sess_cmd(se_cmd);
+}
+
+static void vl_release_cmd(struct se_cmd *se_cmd)
+{
+	vl_dev_cmd_release(to_vl_cmd(se_cmd));
+}
+
+/*
+ * Not const: fabric_name is the module parameter, set by vl_fabric_init(),
+ * and vl_configfs_fill_ops() adds the configfs callbacks and attributes.
+ * LIO keeps a pointer to this until target_unregister_template().
+ */
+static struct target_core_fabric_ops vl_fabric_ops = {
+	.module				= THIS_MODULE,
+	.max_data_sg_nents		= VL_MAX_DATA_SG_NENTS,
+	.tpg_get_wwn			= vl_tpg_get_wwn,
+	.tpg_get_tag			= vl_tpg_get_tag,
+	.tpg_check_demo_mode		= vl_tpg_check_true,
+	.tpg_check_demo_mode_cache	= vl_tpg_check_true,
+	.tpg_check_demo_mode_write_protect = vl_tpg_check_false,
+	.tpg_check_prod_mode_write_protect = vl_tpg_check_false,
+	.tpg_check_prot_fabric_only	= vl_tpg_check_prot_fabric_only,
+	.tpg_get_inst_index		= vl_tpg_get_inst_index,
+	.check_stop_free		= vl_check_stop_free,
+	.release_cmd			= vl_release_cmd,
+	.sess_get_index			= vl_sess_get_index,
+	.write_pending			= vl_write_pending,
+	.set_default_node_attributes	= vl_set_default_node_attrs,
+	.get_cmd_state			= vl_get_cmd_state,
+	.queue_data_in			= vl_queue_data_in,
+	.queue_status			= vl_queue_status,
+	.queue_tm_rsp			= vl_queue_tm_rsp,
+	.aborted_task			= vl_aborted_task,
+	VL_FABRIC_SUBMIT_OPS
+};
+
+static bool vl_fabric_name_ok(const char *name)
+{
+	size_t len;
+
+	if (!name)
+		return false;
+	len = strnlen(name, VL_FABRIC_NAME_MAX);
+	return len && len < VL_FABRIC_NAME_MAX && !strchr(name, '/') &&
+	       strcmp(name, ".") && strcmp(name, "..");
+}
+
+/**
+ * vl_fabric_init() - register the LIO fabric
+ * @fabric_name: the configfs name, /sys/kernel/config/target/<fabric_name>;
+ *		 must stay valid until vl_fabric_exit()
+ *
+ * LIO does not refuse a second fabric of the same name, and unregisters by
+ * name: load this module only while no other fabric (the in-tree
+ * vhost_scsi) uses @fabric_name.
+ *
+ * Context: process (module init).
+ * Return: 0, -EINVAL for an empty, too long (31 characters at most) or
+ * path-like name, or the error of target_register_template().
+ */
+int vl_fabric_init(const char *fabric_name)
+{
+	int ret;
+
+	if (!vl_fabric_name_ok(fabric_name)) {
+		pr_err("invalid fabric name \"%.*s\": 1 to %d characters, no '/'\n",
+		       VL_FABRIC_NAME_MAX, fabric_name ? fabric_name : "",
+		       VL_FABRIC_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	vl_fabric_ops.fabric_name = fabric_name;
+	vl_configfs_fill_ops(&vl_fabric_ops);
+
+	ret = target_register_template(&vl_fabric_ops);
+	if (ret)
+		pr_err("cannot register LIO fabric \"%s\": %d\n",
+		       fabric_name, ret);
+	return ret;
+}
+
+/**
+ * vl_fabric_exit() - unregister the LIO fabric
+ *
+ * configfs holds a reference on this module while any directory of the
+ * fabric exists, so by module exit every WWN and TPG is gone.
+ *
+ * Context: process (module exit).
+ */
+void vl_fabric_exit(void)
+{
+	target_unregister_template(&vl_fabric_ops);
+	WARN_ON_ONCE(!list_empty(&vl_tpg_list));
+}
+
+/*
+ * TEMP: moved to device layer.  Placeholders so the module links until
+ * drivers/device/ implements these hooks (see vhost_lio.h); unreachable
+ * until the data path submits commands and pins TPGs.
+ */
+void vl_dev_cmd_complete(struct vl_cmd *cmd)
+{
+}
+
+void vl_dev_cmd_aborted(struct vl_cmd *cmd)
+{
+}
+
+void vl_dev_tmr_complete(struct vl_cmd *cmd)
+{
+}
+
+void vl_dev_cmd_release(struct vl_cmd *cmd)
+{
+}
+
+void vl_dev_lun_changed(struct vl_tpg *tpg, struct se_lun *lun, bool added)
+{
+}
+/* end TEMP: moved to device layer */
