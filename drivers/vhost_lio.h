@@ -36,6 +36,12 @@
  */
 #define VL_NAMELEN		TRANSPORT_IQN_LEN
 
+/*
+ * LIO's TARGET_FABRIC_NAME_SIZE (private to target core): fabric names must
+ * be shorter, or target_register_template() refuses them.
+ */
+#define VL_FABRIC_NAME_MAX	32
+
 /* TPG tags are the virtio-scsi target byte: tpgt_0 .. tpgt_255. */
 #define VL_MAX_TARGET		256
 
@@ -47,7 +53,16 @@
  */
 #define VL_MAX_DATA_SG_NENTS	2048
 
-struct vl_dev;	/* device layer: one open /dev/vhost-scsi */
+/**
+ * struct vl_dev - one open /dev/vhost-scsi: a virtio-scsi device of a guest
+ * @mutex:	serialises the ioctls of this device (outer to vl_tpg.mutex,
+ *		see the lock order above).
+ *
+ * Allocated by open(), freed by release(); the file owns it.
+ */
+struct vl_dev {
+	struct mutex	mutex;
+};
 
 /**
  * struct vl_tport - a target port: /sys/kernel/config/target/<fabric>/<wwn>
@@ -199,6 +214,11 @@ void vl_tpg_unpin(struct vl_tpg *tpg, struct vl_dev *dev);
 /* ---- fabric/vl_configfs.c ---------------------------------------------- */
 
 void vl_configfs_fill_ops(struct target_core_fabric_ops *ops);
+
+/* ---- device/vl_dev.c: the misc device ---------------------------------- */
+
+int vl_dev_init(const char *name);
+void vl_dev_exit(void);
 
 /* ---- hooks the device layer implements, called by the fabric layer ----- */
 

@@ -15,12 +15,6 @@
 #include "compat/vl_compat.h"
 #include "vhost_lio.h"
 
-/*
- * LIO's TARGET_FABRIC_NAME_SIZE (private to target core): fabric names must
- * be shorter, or target_register_template() refuses them.
- */
-#define VL_FABRIC_NAME_MAX	32
-
 static DEFINE_MUTEX(vl_tpg_list_mutex);
 LIST_HEAD(vl_tpg_list);
 
@@ -226,17 +220,6 @@ static struct target_core_fabric_ops vl_fabric_ops = {
 	VL_FABRIC_SUBMIT_OPS
 };
 
-static bool vl_fabric_name_ok(const char *name)
-{
-	size_t len;
-
-	if (!name)
-		return false;
-	len = strnlen(name, VL_FABRIC_NAME_MAX);
-	return len && len < VL_FABRIC_NAME_MAX && !strchr(name, '/') &&
-	       strcmp(name, ".") && strcmp(name, "..");
-}
-
 /**
  * vl_fabric_init() - register the LIO fabric
  * @fabric_name: the configfs name, /sys/kernel/config/target/<fabric_name>;
@@ -247,19 +230,15 @@ static bool vl_fabric_name_ok(const char *name)
  * vhost_scsi) uses @fabric_name.
  *
  * Context: process (module init).
- * Return: 0, -EINVAL for an empty, too long (31 characters at most) or
- * path-like name, or the error of target_register_template().
+ * The caller has checked the name (vl_main.c: at most VL_FABRIC_NAME_MAX - 1
+ * characters, no path).
+ *
+ * Return: 0, or the error of target_register_template().
  */
 int vl_fabric_init(const char *fabric_name)
 {
 	int ret;
 
-	if (!vl_fabric_name_ok(fabric_name)) {
-		pr_err("invalid fabric name \"%.*s\": 1 to %d characters, no '/'\n",
-		       VL_FABRIC_NAME_MAX, fabric_name ? fabric_name : "",
-		       VL_FABRIC_NAME_MAX - 1);
-		return -EINVAL;
-	}
 	vl_fabric_ops.fabric_name = fabric_name;
 	vl_configfs_fill_ops(&vl_fabric_ops);
 
@@ -283,29 +262,3 @@ void vl_fabric_exit(void)
 	target_unregister_template(&vl_fabric_ops);
 	WARN_ON_ONCE(!list_empty(&vl_tpg_list));
 }
-
-/*
- * TEMP: moved to device layer.  Placeholders so the module links until
- * drivers/device/ implements these hooks (see vhost_lio.h); unreachable
- * until the data path submits commands and pins TPGs.
- */
-void vl_dev_cmd_complete(struct vl_cmd *cmd)
-{
-}
-
-void vl_dev_cmd_aborted(struct vl_cmd *cmd)
-{
-}
-
-void vl_dev_tmr_complete(struct vl_cmd *cmd)
-{
-}
-
-void vl_dev_cmd_release(struct vl_cmd *cmd)
-{
-}
-
-void vl_dev_lun_changed(struct vl_tpg *tpg, struct se_lun *lun, bool added)
-{
-}
-/* end TEMP: moved to device layer */
