@@ -275,17 +275,23 @@ static inline int vl_mem_write(const struct vl_mem *m, u64 gpa,
  * @val: set to the value, in CPU order
  *
  * For the ring indices, which the guest updates concurrently: a naturally
- * aligned 16-bit load is never torn.
+ * aligned 16-bit load is never torn.  Two bytes split between adjacent
+ * regions (only possible with odd region boundaries) are read one region
+ * at a time, like vl_mem_read().
  *
- * Return: 0, or -EFAULT if the two bytes are not in one region.
+ * Return: 0, or -EFAULT if the two bytes are not both mapped.
  */
 static inline int vl_mem_load16(const struct vl_mem *m, u64 gpa, u16 *val)
 {
 	vl_le16 v;
 	u64 ua;
 
-	if (vl_mem_translate(m, gpa, 2, &ua) || vl_host_load16(ua, &v))
+	if (vl_mem_translate(m, gpa, 2, &ua)) {
+		if (vl_mem_read(m, gpa, &v, 2))
+			return -EFAULT;
+	} else if (vl_host_load16(ua, &v)) {
 		return -EFAULT;
+	}
 	*val = vl_le16_to_cpu(v);
 	return 0;
 }
@@ -296,16 +302,19 @@ static inline int vl_mem_load16(const struct vl_mem *m, u64 gpa, u16 *val)
  * @gpa: guest-physical address, 2-aligned for the write to be one access
  * @val: the value, in CPU order
  *
- * Return: 0, or -EFAULT if the two bytes are not in one region.
+ * As vl_mem_load16(), two bytes split between regions are written one
+ * region at a time.
+ *
+ * Return: 0, or -EFAULT if the two bytes are not both mapped.
  */
 static inline int vl_mem_store16(const struct vl_mem *m, u64 gpa, u16 val)
 {
+	vl_le16 v = vl_cpu_to_le16(val);
 	u64 ua;
 
-	if (vl_mem_translate(m, gpa, 2, &ua) ||
-	    vl_host_store16(ua, vl_cpu_to_le16(val)))
-		return -EFAULT;
-	return 0;
+	if (vl_mem_translate(m, gpa, 2, &ua))
+		return vl_mem_write(m, gpa, &v, 2);
+	return vl_host_store16(ua, v) ? -EFAULT : 0;
 }
 
 #endif /* VL_MEMTAB_H */

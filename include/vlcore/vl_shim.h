@@ -35,8 +35,9 @@
  *
  *    A guest-physical range is mapped if every byte of it lies in some
  *    region; a range that wraps past 2^64 is never mapped.  A range may
- *    span adjacent regions (the accessors go region by region) except for
- *    vl_mem_translate() and the 16-bit accessors.
+ *    span adjacent regions (the accessors go region by region), except
+ *    for vl_mem_translate().  The 16-bit accessors are single accesses
+ *    when the two bytes are in one region and the host address is even.
  *
  * The kernel build runs the core in the worker thread of the device, under
  * kthread_use_mm() of the owner's mm, so "host address" there is a user

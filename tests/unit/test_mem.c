@@ -152,9 +152,18 @@ TEST(load_store16)
 	assert_int_equal(p[0x11], 0xef);
 	assert_int_equal(vl_mem_load16(&g->mem, FG_R1 + 0x51, &v), 0);
 	assert_int_equal(v, 0xbeef);
-	/* Both bytes must be in one region. */
-	assert_int_equal(vl_mem_load16(&g->mem, FG_R2 - 1, &v), -EFAULT);
+	/* Split between adjacent regions: still works, bytewise. */
+	assert_int_equal(vl_mem_store16(&g->mem, FG_R2 - 1, 0xa55a), 0);
+	assert_int_equal(g->host[1][FG_R1_SIZE - 1], 0x5a);
+	assert_int_equal(g->host[2][0], 0xa5);
+	assert_int_equal(vl_mem_load16(&g->mem, FG_R2 - 1, &v), 0);
+	assert_int_equal(v, 0xa55a);
+	/* Half in the hole. */
+	v = 0x1111;
+	assert_int_equal(vl_mem_load16(&g->mem, FG_HOLE - 1, &v), -EFAULT);
+	assert_int_equal(v, 0x1111);
 	assert_int_equal(vl_mem_store16(&g->mem, FG_HOLE - 1, 1), -EFAULT);
+	assert_int_equal(vl_mem_store16(&g->mem, FG_R1 - 1, 1), -EFAULT);
 }
 
 TEST(check_huge_range)
@@ -179,8 +188,9 @@ int main(void)
 		cmocka_unit_test(add_region_full),
 		cmocka_unit_test_setup_teardown(read_write_inside_region,
 						fg_setup, fg_teardown),
-		cmocka_unit_test_setup_teardown(read_write_span_adjacent_regions,
-						fg_setup, fg_teardown),
+		cmocka_unit_test_setup_teardown(
+			read_write_span_adjacent_regions, fg_setup,
+			fg_teardown),
 		cmocka_unit_test_setup_teardown(efault_outside_regions,
 						fg_setup, fg_teardown),
 		cmocka_unit_test_setup_teardown(translate, fg_setup,

@@ -432,7 +432,7 @@ static void check_bad_buffer(u64 gpa, u32 len)
 TEST(pop_buffer_not_in_memory)
 {
 	check_bad_buffer(FG_HOLE, 1);
-	check_bad_buffer(FG_HOLE - 1, 2);		/* straddles into hole */
+	check_bad_buffer(FG_HOLE - 1, 2);		/* into the hole */
 	check_bad_buffer(FG_R1 - 1, 2);			/* from the hole */
 	check_bad_buffer(FG_R2 + FG_R2_SIZE - 4, 8);	/* past R2 */
 	check_bad_buffer(~0ULL - 1, 4);			/* wraps into R0 */
