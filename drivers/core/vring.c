@@ -124,8 +124,11 @@ int vl_vring_check_mem(const struct vl_vring *vr, const struct vl_mem *m)
  *
  * Checks the ring against guest memory, takes the used index from the
  * guest's used->idx (it is the guest's memory that survives migration and
- * device restarts), enables guest kicks and clears any earlier fault.
- * last_avail_idx is kept: set it with vl_vring_set_base() first.
+ * device restarts), enables guest kicks (used->flags, or avail_event set
+ * to last_avail_idx with event index) and clears any earlier fault.
+ * last_avail_idx is kept: set it with vl_vring_set_base() first.  Chains
+ * the guest made available before the start came with no kick: process
+ * the ring once after starting it.
  *
  * Return: 0, or the error of vl_vring_check_mem(), or -EFAULT if the used
  * ring cannot be read or written.
@@ -140,6 +143,11 @@ int vl_vring_start(struct vl_vring *vr, const struct vl_mem *m)
 		return ret;
 	if (vl_mem_load16(m, vr->used + VL_VRING_USED_IDX_OFF, &used_idx) ||
 	    vl_mem_store16(m, vr->used, 0))
+		return -EFAULT;
+	/* With event index, a stale avail_event could hold kicks back. */
+	if (vr->event_idx &&
+	    vl_mem_store16(m, vr->used + VL_VRING_USED_RING_OFF(vr->num),
+			   vr->last_avail_idx))
 		return -EFAULT;
 	vr->used_idx = used_idx;
 	vr->used_published = used_idx;

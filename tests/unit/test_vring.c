@@ -98,6 +98,18 @@ TEST(start_takes_used_idx_from_guest)
 	assert_int_equal(used, 7);
 }
 
+TEST(start_rearms_avail_event)
+{
+	assert_int_equal(vl_vring_init(&g->vr, 8, FG_DESC, FG_AVAIL, FG_USED,
+				       FG_F_EVENT_IDX), 0);
+	fg_w16(FG_USED + 4 + 8 * 8, 0xabcd);
+	fg_w16(FG_USED, VL_VRING_USED_F_NO_NOTIFY);
+	vl_vring_set_base(&g->vr, 0x33, 0);
+	assert_int_equal(vl_vring_start(&g->vr, &g->mem), 0);
+	assert_int_equal(fg_avail_event(), 0x33);
+	assert_int_equal(fg_used_flags(), 0);
+}
+
 TEST(pop_empty)
 {
 	fg_ring(8, 0);
@@ -778,6 +790,7 @@ int main(void)
 		T(init_rejects_bad_geometry),
 		T(start_checks_memory),
 		T(start_takes_used_idx_from_guest),
+		T(start_rearms_avail_event),
 		T(pop_empty),
 		T(pop_simple_chain),
 		T(pop_many_across_ring_wrap),
