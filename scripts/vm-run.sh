@@ -14,6 +14,8 @@
 # The guest sees the host's / read-only with tmpfs overlays on /etc, /var,
 # /root, /usr/lib (so /lib/modules can hold the cached kernel's modules),
 # /tmp and /run, and the results directory writable at /tmp/vl-results.
+# The module built for this kernel (build/<abi>/drivers/vhost_lio.ko) is
+# installed in the guest's /lib/modules/<abi>/updates/ and indexed.
 # tests/vm/guest-init.sh loads nothing by itself; each test does.  Results:
 #   DIR/console.log      the serial console
 #   DIR/<test>.log       each test's output
@@ -38,7 +40,7 @@ shift $((OPTIND - 1))
 
 read -r abi kdir < <("$top/scripts/fetch-kernels.sh" "$series" | tail -n 1)
 [ -n "${abi:-}" ] || { echo "vm-run: no kernel for $series" >&2; exit 2; }
-kroot=$top/.cache/kernels/$abi/root
+kroot=$(readlink -f "$top/.cache/kernels/$abi/root")
 out=${out:-$top/results/$abi}
 rm -rf "$out"
 mkdir -p "$out"
@@ -83,12 +85,23 @@ fi
 	printf 'VL_ABI=%q\n' "$abi"
 	printf 'VL_KROOT=%q\n' "$kroot"
 	printf 'VL_TESTS=%q\n' "$*"
-	printf 'VL_TEST_TIMEOUT=%q\n' "${VL_TEST_TIMEOUT:-600}"
+	printf 'VL_TEST_TIMEOUT=%q\n' "${VL_TEST_TIMEOUT:-300}"
 } >"$out/plan"
 
 # Never two guests at once on this machine: wait for any other boot.
 exec 9>"${TMPDIR:-/tmp}/vhost-lio-vm.lock"
 flock 9
+# Our freshly built module goes into the cached kernel's updates/ and the
+# host indexes it (depmod in a TCG guest takes a minute; here, seconds), so
+# "modprobe vhost_lio" and rtslib's "modprobe tcm_vhost" find it in the guest.
+moddir=$kroot/lib/modules/$abi
+rm -f "$moddir/updates/vhost_lio.ko"
+if [ -f "$top/build/$abi/drivers/vhost_lio.ko" ]; then
+	mkdir -p "$moddir/updates"
+	cp "$top/build/$abi/drivers/vhost_lio.ko" "$moddir/updates/"
+fi
+depmod -b "$kroot" "$abi" || { echo "vm-run: depmod failed" >&2; exit 2; }
+
 echo "vm-run: booting $abi for: $*"
 start=$(date +%s)
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \

@@ -33,14 +33,17 @@ build() {
 	set +e
 }
 
+# The order LIO needs: mappings and LUN links first (a nexus cannot be
+# dropped while LUNs are linked), then nexuses, then ACLs and TPGs.
 teardown() {
 	set -e
 	rm $T1/acls/$I/lun_0/map0
-	rmdir $T1/acls/$I/lun_0 $T1/acls/$I
+	rmdir $T1/acls/$I/lun_0
 	rm $T1/lun/lun_0/port0 $T1/lun/lun_1/port1 $T2/lun/lun_0/port0
 	rmdir $T1/lun/lun_0 $T1/lun/lun_1 $T2/lun/lun_0
 	put $T1/nexus NULL
 	put $T2/nexus NULL
+	rmdir $T1/acls/$I
 	rmdir $T1 $T2 $V/$W
 	rmdir $CFS/core/fileio_0/disk1 $CFS/core/fileio_0
 	rmdir $CFS/core/rd_mcp_1/ram1 $CFS/core/rd_mcp_1
@@ -73,7 +76,7 @@ check "rebuilt tree equals the first one" diff -u /tmp/before /tmp/after
 # Bad input: each refused with its errno, nothing half-created.
 refuse "WWPN with unknown prefix" "Invalid argument" mkdir $V/eui.1234567890abcdef
 refuse "WWPN without prefix" "Invalid argument" mkdir $V/bogus
-refuse "WWPN of 300 chars" "Invalid argument" mkdir $V/naa.$(printf '%0300d' 1)
+refuse "WWPN of 250 chars" "Invalid argument" mkdir $V/naa.$(printf '%0246d' 1)
 refuse "tpgt_300 (virtio target is one byte)" "Invalid argument" mkdir $V/$W/tpgt_300
 refuse "tpgt_256" "Invalid argument" mkdir $V/$W/tpgt_256
 refuse "tpgt_abc" "Invalid argument" mkdir $V/$W/tpgt_abc
@@ -113,6 +116,7 @@ exec 3>&-
 check "rmmod vhost_lio" rmmod vhost_lio
 same "module gone" "$(grep -c '^vhost_lio ' /proc/modules)" 0
 check "device node gone" test ! -e "$VL_DEV"
-check "load again" modprobe vhost_lio
+check "load again, by its alias tcm_vhost" modprobe tcm_vhost
+same "the alias loaded vhost_lio" "$(grep -c '^vhost_lio ' /proc/modules)" 1
 check "unload again" rmmod vhost_lio
-check "LIO core unloads too (no references left)" sh -c "rmmod target_core_iblock target_core_file && rmmod target_core_mod"
+check "LIO core unloads too (no references left)" lio_unload

@@ -17,4 +17,7 @@ check "ours answers version" grep -q vhost-lio $CFS/vlio/version
 check "the in-tree one answers its own version" sh -c "! grep -q vhost-lio $CFS/vhost/version"
 check "remove both" rmdir $CFS/vlio/naa.5001405000000011 $CFS/vhost/naa.5001405000000012 $CFS/vlio $CFS/vhost
 check "rmmod vhost_lio" rmmod vhost_lio
+refuse "default names while vhost_scsi is loaded" "exists\|busy" vl_load
+check "vhost_scsi's fabric still works" sh -c "mkdir $CFS/vhost && rmdir $CFS/vhost"
 check "rmmod vhost_scsi" rmmod vhost_scsi
+check "LIO core unloads" lio_unload

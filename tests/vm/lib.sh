@@ -46,13 +46,23 @@ same() {
 }
 
 # put FILE VALUE: write VALUE to a configfs attribute, as a script would.
-put() { printf '%s\n' "$2" >"$1"; }
+# (coreutils printf: dash's builtin reports every failed write as EIO.)
+put() { /usr/bin/printf '%s\n' "$2" >"$1"; }
 
-# vl_load: our module, installed where modprobe finds it (alias tcm_vhost).
+# vl_load [PARAM=VALUE...]: load our module; scripts/vm-run.sh installed it
+# in /lib/modules/<abi>/updates/, so modprobe finds it (also as tcm_vhost).
 vl_load() {
-	mkdir -p "/lib/modules/$VL_ABI/updates"
-	cp "$VL_REPO/build/$VL_ABI/drivers/vhost_lio.ko" "/lib/modules/$VL_ABI/updates/" &&
-	depmod -a "$VL_ABI" && modprobe vhost_lio "$@"
+	modprobe vhost_lio "$@"
+}
+
+# lio_unload: unload LIO core and every backstore module it pulled in.
+lio_unload() {
+	for m in target_core_user target_core_pscsi target_core_iblock target_core_file; do
+		if grep -q "^$m " /proc/modules; then
+			rmmod $m || return 1
+		fi
+	done
+	rmmod target_core_mod
 }
 
 # start_dbus: targetcli-fb needs a D-Bus system bus.
@@ -74,4 +84,43 @@ tree_dump() {
 			echo "$p/"
 		fi
 	done)
+}
+
+# ---- vl-guest helpers (tests/guest; appended for tests/vm/4x-guest-*.sh) ----
+# The fake guest binary: built on the host by `make -C tests/guest` before
+# the VM boots (the guest sees the repository read-only).
+VLG=$VL_REPO/tests/guest/vl-guest
+VLG_IMG=/tmp/vlg-disk.img
+
+# vlg_config FABRIC WWPN NEXUS: a fileio backstore on a 64 MiB tmpfs file
+# (LUN 0) and a 32 MiB rd_mcp one (LUN 1) under FABRIC/WWPN/tpgt_1, with
+# the nexus set last.  Stops at the first step that fails.
+vlg_config() {
+	_f=$CFS/$1 _t=$CFS/$1/$2/tpgt_1
+	truncate -s 64M "$VLG_IMG" &&
+	mkdir -p $CFS/core/fileio_7/vlg_file $CFS/core/rd_mcp_7/vlg_ram &&
+	put $CFS/core/fileio_7/vlg_file/control \
+		"fd_dev_name=$VLG_IMG,fd_dev_size=67108864" &&
+	put $CFS/core/fileio_7/vlg_file/enable 1 &&
+	put $CFS/core/rd_mcp_7/vlg_ram/control "rd_pages=8192" &&
+	put $CFS/core/rd_mcp_7/vlg_ram/enable 1 &&
+	mkdir -p "$_f" && mkdir "$_f/$2" "$_t" &&
+	mkdir "$_t/lun/lun_0" "$_t/lun/lun_1" &&
+	ln -s $CFS/core/fileio_7/vlg_file "$_t/lun/lun_0/port0" &&
+	ln -s $CFS/core/rd_mcp_7/vlg_ram "$_t/lun/lun_1/port1" &&
+	put "$_t/nexus" "$3"
+}
+
+# vlg_teardown FABRIC WWPN: undo vlg_config in the documented order, also
+# after a partial build; fails if anything is left.
+vlg_teardown() {
+	_f=$CFS/$1 _t=$CFS/$1/$2/tpgt_1
+	rm -f "$_t/lun/lun_0/port0" "$_t/lun/lun_1/port1" 2>/dev/null
+	rmdir "$_t/lun/lun_0" "$_t/lun/lun_1" 2>/dev/null
+	[ -n "$(cat "$_t/nexus" 2>/dev/null)" ] && put "$_t/nexus" NULL
+	rmdir "$_t" "$_f/$2" "$_f" 2>/dev/null
+	rmdir $CFS/core/fileio_7/vlg_file $CFS/core/fileio_7 \
+	      $CFS/core/rd_mcp_7/vlg_ram $CFS/core/rd_mcp_7 2>/dev/null
+	rm -f "$VLG_IMG"
+	[ ! -e "$_f" ] && [ ! -e $CFS/core/fileio_7 ] && [ ! -e $CFS/core/rd_mcp_7 ]
 }
