@@ -5,6 +5,8 @@
 #   make                      build against the running kernel's headers
 #   make KDIR=/path/to/tree   build against any configured header tree
 #   make W=1                  with the kernel's extra warnings
+#   make install              install the module (updates/), the modprobe.d
+#                             alias file, and run depmod; DESTDIR= for staging
 #   make unit                 userspace unit tests of the portable core
 #   make check                every test: unit tests, then the VM tests
 #   make clean
@@ -18,7 +20,7 @@ TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 KREL = $(shell sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 BUILD = $(TOP)/build/$(KREL)
 
-.PHONY: all modules clean unit fuzz check vmtest demo
+.PHONY: all modules install clean unit fuzz check demo
 
 all: modules
 
@@ -27,6 +29,13 @@ modules:
 	@$(TOP)/scripts/mirror-tree.sh $(TOP) $(BUILD)
 	$(MAKE) -C $(KDIR) M=$(BUILD) CONFIG_VHOST_LIO=m W=$(W) modules
 	@echo "built $(BUILD)/drivers/vhost_lio.ko"
+
+DESTDIR ?=
+install:
+	@test -f $(BUILD)/drivers/vhost_lio.ko || { echo "build first: make KDIR=$(KDIR)" >&2; exit 1; }
+	install -D -m 644 $(BUILD)/drivers/vhost_lio.ko $(DESTDIR)/lib/modules/$(KREL)/updates/vhost_lio.ko
+	install -D -m 644 $(TOP)/scripts/vhost-lio.conf $(DESTDIR)/etc/modprobe.d/vhost-lio.conf
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
 
 unit:
 	$(MAKE) -C $(TOP)/tests/unit

@@ -48,6 +48,20 @@ while read -r abi kdir; do
 	fi
 done <"$logs/fetch.log"
 
+section "make install (staged)"
+while read -r abi kdir; do
+	[ -n "${built[$abi]:-}" ] || continue
+	stage=$top/results/install-$abi
+	rm -rf "$stage"
+	if make -s KDIR="$kdir" DESTDIR="$stage" install >"$logs/install-$abi.log" 2>&1 &&
+	   grep -q '^alias tcm_vhost vhost_lio$' "$stage/lib/modules/$abi/modules.alias" &&
+	   grep -q '^alias tcm_vhost vhost_lio$' "$stage/etc/modprobe.d/vhost-lio.conf"; then
+		ok "make install for $abi: module in updates/, indexed, tcm_vhost alias"
+	else
+		bad "make install for $abi (see $logs/install-$abi.log)"
+	fi
+done <"$logs/fetch.log"
+
 section "unit tests (userspace, ASan/UBSan)"
 make -C tests/unit >"$logs/unit.log" 2>&1
 urc=$?

@@ -61,7 +61,8 @@ static struct miscdevice vl_misc = {
  * @name: its name under /dev ("vhost-scsi" unless the devname parameter
  *	  says otherwise); must stay valid until vl_dev_exit()
  *
- * Return: 0 or a negative errno from misc_register().
+ * Return: 0, -EBUSY if another driver has that name, or another negative
+ * errno from misc_register().
  */
 int vl_dev_init(const char *name)
 {
@@ -69,6 +70,12 @@ int vl_dev_init(const char *name)
 
 	vl_misc.name = name;
 	ret = misc_register(&vl_misc);
+	if (ret == -EEXIST) {
+		/* kmod takes EEXIST from init for "already loaded": say EBUSY. */
+		pr_err("/dev/%s belongs to another driver (vhost_scsi?): unload it or load vhost_lio with devname=\n",
+		       name);
+		return -EBUSY;
+	}
 	if (ret)
 		pr_err("cannot register /dev/%s: %d\n", name, ret);
 	return ret;

@@ -116,6 +116,7 @@ exec 3>&-
 check "rmmod vhost_lio" rmmod vhost_lio
 same "module gone" "$(grep -c '^vhost_lio ' /proc/modules)" 0
 check "device node gone" test ! -e "$VL_DEV"
+check "install the modprobe.d alias file" vl_alias_conf
 check "load again, by its alias tcm_vhost" modprobe tcm_vhost
 same "the alias loaded vhost_lio" "$(grep -c '^vhost_lio ' /proc/modules)" 1
 check "unload again" rmmod vhost_lio

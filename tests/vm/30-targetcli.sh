@@ -16,8 +16,15 @@ norm() {
 	python3 - "$1" <<'PY'
 import json, sys
 cfg = json.load(open(sys.argv[1]))
-# rtslib lists storage objects in configfs order, which a restore changes.
-cfg["storage_objects"].sort(key=lambda so: (so["plugin"], so["name"]))
+# rtslib lists objects in configfs order, which a restore may change: sort
+# every list.
+def canon(x):
+    if isinstance(x, dict):
+        return {k: canon(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return sorted((canon(v) for v in x), key=lambda v: json.dumps(v, sort_keys=True))
+    return x
+cfg = canon(cfg)
 print(json.dumps(cfg, sort_keys=True, indent=1))
 PY
 }

@@ -55,12 +55,21 @@ vl_load() {
 	modprobe vhost_lio "$@"
 }
 
-# lio_unload: unload LIO core and every backstore module it pulled in.
+# vl_alias_conf: the modprobe.d file users install so that rtslib's
+# "modprobe tcm_vhost" loads vhost_lio rather than the in-tree vhost_scsi
+# (both declare the alias).
+vl_alias_conf() {
+	mkdir -p /etc/modprobe.d
+	cp "$VL_REPO/scripts/vhost-lio.conf" /etc/modprobe.d/vhost-lio.conf
+}
+
+# lio_unload: unload LIO core and whatever uses it (backstores, and the
+# fabrics rtslib loads when it lists them), vhost_lio included.
 lio_unload() {
-	for m in target_core_user target_core_pscsi target_core_iblock target_core_file; do
-		if grep -q "^$m " /proc/modules; then
-			rmmod $m || return 1
-		fi
+	for _i in 1 2 3; do
+		_users=$(awk '$1 == "target_core_mod" { gsub(",", " ", $4); print $4 }' /proc/modules)
+		[ "$_users" = "-" ] && break
+		for _m in $_users; do rmmod "$_m" 2>/dev/null; done
 	done
 	rmmod target_core_mod
 }
