@@ -64,8 +64,12 @@ vl_alias_conf() {
 }
 
 # lio_unload: unload LIO core and whatever uses it (backstores, and the
-# fabrics rtslib loads when it lists them), vhost_lio included.
+# fabrics rtslib loads when it lists them, whose empty configfs directories
+# hold them), vhost_lio included.
 lio_unload() {
+	for _d in "$CFS"/*/; do
+		case $_d in */core/) ;; *) rmdir "$_d" 2>/dev/null ;; esac
+	done
 	for _i in 1 2 3; do
 		_users=$(awk '$1 == "target_core_mod" { gsub(",", " ", $4); print $4 }' /proc/modules)
 		[ "$_users" = "-" ] && break
