@@ -85,6 +85,16 @@ else
 	tail -n 30 "$logs/fuzz.log" | sed 's/^/    | /'
 fi
 
+section "userspace guest driver"
+if [ -f tests/guest/Makefile ]; then
+	if make -C tests/guest >"$logs/guest.log" 2>&1; then
+		ok "tests/guest builds (-Werror)"
+	else
+		bad "tests/guest build (see $logs/guest.log)"
+		tail -n 20 "$logs/guest.log" | sed 's/^/    | /'
+	fi
+fi
+
 section "VM tests"
 vmtests=${VL_VM_TESTS:-$(cd "$top" && ls tests/vm/[0-9]*.sh | sort)}
 while read -r abi kdir; do
