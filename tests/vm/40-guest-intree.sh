@@ -1,0 +1,46 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The fake guest (tests/guest/vl-guest) against the IN-TREE vhost_scsi:
+# this pins the in-tree module's behaviour, which vhost-lio is diffed
+# against.  LIO + vhost_scsi, a fileio LUN 0 on tmpfs and an rd_mcp LUN 1
+# by raw configfs, then `vl-guest suite` twice (QEMU-like defaults; then
+# split memory, 4 queues, 256-entry rings, no EVENT_IDX, no INDIRECT_DESC)
+# - every PASS/FAIL line it prints is a check - a 5 s bench that must print
+# its result line, and teardown down to rmmod.
+. "$VL_REPO/tests/vm/lib.sh"
+
+W=naa.5001405000000042          # the vhost WWPN
+I=naa.5001405000000043          # the nexus (initiator) name
+DEV=/dev/vhost-scsi
+
+if [ ! -x "$VLG" ]; then
+	fail "tests/guest/vl-guest is built (run 'make -C tests/guest' on the host before booting the VM)"
+	exit 1
+fi
+same "vhost_lio is not loaded (it would own the vhost fabric)" \
+	"$(grep -c '^vhost_lio ' /proc/modules)" 0
+check "load target_core_mod" modprobe target_core_mod
+check "load target_core_file" modprobe target_core_file
+check "load the in-tree vhost_scsi" modprobe vhost_scsi
+check "$DEV is a character device" test -c $DEV
+check "configfs: fileio LUN 0, rd_mcp LUN 1, nexus" vlg_config vhost $W $I
+
+start=$(date +%s)
+"$VLG" --dev $DEV --wwpn $W --target 1 --lun 0 --expect-luns 0,1 suite
+same "vl-guest suite (defaults) exit status" $? 0
+"$VLG" --dev $DEV --wwpn $W --target 1 --lun 1 --expect-luns 0,1 \
+	--split-mem --queues 4 --ring 256 --no-event-idx --no-indirect \
+	--label "[split,4q,256,no-eidx,no-ind] " suite
+same "vl-guest suite (split memory, 4 queues, no EVENT_IDX/INDIRECT) exit status" $? 0
+echo "suite runs took $(( $(date +%s) - start ))s"
+
+"$VLG" --dev $DEV --wwpn $W --lun 0 bench --queues 2 --depth 16 --bs 4k \
+	--rw randrw --mix 70 --seconds 5 >/tmp/vlg-bench.out 2>&1
+rc=$?
+cat /tmp/vlg-bench.out
+check "bench ran 5 s and printed a BENCH line (exit $rc)" \
+	sh -c "[ $rc -eq 0 ] && grep -q '^BENCH .* iops=[0-9]' /tmp/vlg-bench.out"
+
+check "tear down the configfs tree" vlg_teardown vhost $W
+check "rmmod vhost_scsi" rmmod vhost_scsi
+check "LIO core unloads too" lio_unload
