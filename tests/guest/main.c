@@ -12,7 +12,7 @@
 #include "vl-guest.h"
 
 static const char usage[] =
-"usage: vl-guest --wwpn WWPN [options] suite|bench\n"
+"usage: vl-guest --wwpn WWPN [options] suite|bench|events\n"
 "  --dev PATH          vhost-scsi character device (/dev/vhost-scsi)\n"
 "  --wwpn WWPN         the vhost WWPN to attach to (required)\n"
 "  --target T          virtio target byte = LIO tpgt (1)\n"
@@ -39,13 +39,15 @@ static const char usage[] =
 "  --bs SIZE           transfer size, k/m suffixes (4k)\n"
 "  --rw MODE           read|write|randread|randwrite|randrw (randread)\n"
 "  --mix PCT           randrw: percentage of reads (70)\n"
-"  --seconds S         run time (10)\n";
+"  --seconds S         run time (10; also for events)\n"
+"events:\n"
+"  --late-events MS    post the event buffers only MS ms after READY\n";
 
 enum {
 	O_DEV = 256, O_WWPN, O_TARGET, O_LUN, O_EXPECT_LUNS, O_QUEUES, O_RING,
 	O_TIMEOUT, O_MEM, O_GPA, O_SPLIT, O_NO_EIDX, O_NO_IND, O_ANY,
 	O_NO_V1, O_NO_HP, O_BAD_TGT, O_UNK_LUN, O_VERBOSE, O_DEPTH, O_BS,
-	O_RW, O_MIX, O_SECONDS, O_LABEL, O_HELP,
+	O_RW, O_MIX, O_SECONDS, O_LABEL, O_LATE, O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -74,6 +76,7 @@ static const struct option longopts[] = {
 	{ "mix", required_argument, NULL, O_MIX },
 	{ "seconds", required_argument, NULL, O_SECONDS },
 	{ "label", required_argument, NULL, O_LABEL },
+	{ "late-events", required_argument, NULL, O_LATE },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -172,6 +175,7 @@ static void parse_opt(struct vl_opts *o, int c, const char *a)
 	case O_MIX: o->mix = (unsigned int)num(a, 100); break;
 	case O_SECONDS: o->seconds = (double)num(a, 86400); break;
 	case O_LABEL: o->label = a; break;
+	case O_LATE: o->late_events_ms = (unsigned int)num(a, 3600000); break;
 	case O_HELP: fputs(usage, stdout); exit(0);
 	default: die("bad option%s", "");
 	}
@@ -205,7 +209,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
 		parse_opt(&o, c == 'h' ? O_HELP : c, optarg);
 	if (optind != argc - 1)
-		die("give one mode: suite or bench%s", "");
+		die("give one mode: suite, bench or events%s", "");
 	mode = argv[optind];
 	validate(&o, !strcmp(mode, "bench"));
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -213,6 +217,8 @@ int main(int argc, char **argv)
 		return run_suite(&o);
 	if (!strcmp(mode, "bench"))
 		return run_bench(&o);
+	if (!strcmp(mode, "events"))
+		return run_events(&o);
 	die("unknown mode '%s'", mode);
 	return 2;
 }

@@ -51,6 +51,8 @@ struct vl_opts {
 	enum vl_rw rw;
 	unsigned int mix;		/* % reads for randrw */
 	double seconds;
+	/* events */
+	unsigned int late_events_ms;
 };
 
 /* ---- little-endian accessors for guest-visible memory ------------------ */
@@ -333,5 +335,6 @@ void vlog(const struct vl_opts *o, const char *fmt, ...)
 
 int run_suite(const struct vl_opts *o);
 int run_bench(const struct vl_opts *o);
+int run_events(const struct vl_opts *o);
 
 #endif

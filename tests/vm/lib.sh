@@ -137,3 +137,15 @@ vlg_teardown() {
 	rm -f "$VLG_IMG"
 	[ ! -e "$_f" ] && [ ! -e $CFS/core/fileio_7 ] && [ ! -e $CFS/core/rd_mcp_7 ]
 }
+
+# vlg_wait_line FILE REGEX [SECONDS]: wait until a background vl-guest
+# has written a line matching REGEX to FILE (default 10 s).
+vlg_wait_line() {
+	_n=$(( ${3:-10} * 10 ))
+	while [ $_n -gt 0 ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	return 1
+}
