@@ -38,6 +38,11 @@ done
 shift $((OPTIND - 1))
 [ $# -gt 0 ] || { echo "vm-run: no tests given" >&2; exit 2; }
 
+# Never two guests at once on this machine: wait for any other run (before
+# touching the results directory, which another run may be using).
+exec 9>"${TMPDIR:-/tmp}/vhost-lio-vm.lock"
+flock 9
+
 read -r abi kdir < <("$top/scripts/fetch-kernels.sh" "$series" | tail -n 1)
 [ -n "${abi:-}" ] || { echo "vm-run: no kernel for $series" >&2; exit 2; }
 kroot=$(readlink -f "$top/.cache/kernels/$abi/root")
@@ -88,9 +93,6 @@ fi
 	printf 'VL_TEST_TIMEOUT=%q\n' "${VL_TEST_TIMEOUT:-300}"
 } >"$out/plan"
 
-# Never two guests at once on this machine: wait for any other boot.
-exec 9>"${TMPDIR:-/tmp}/vhost-lio-vm.lock"
-flock 9
 # Our freshly built module goes into the cached kernel's updates/ and the
 # host indexes it (depmod in a TCG guest takes a minute; here, seconds), so
 # "modprobe vhost_lio" and rtslib's "modprobe tcm_vhost" find it in the guest.

@@ -1,28 +1,319 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vl_dev.c - the /dev/vhost-scsi misc device.
+ * vl_dev.c - the /dev/vhost-scsi misc device and the vhost ioctl ABI.
  *
- * Each open() is one virtio-scsi device as QEMU sees it: a struct vl_dev
- * owned by the file.  The vhost ioctl ABI on it is the data path's work;
- * for now the device can be opened, queried for nothing and closed.
+ * Each open() is one virtio-scsi device as QEMU sees it.  The VMM makes
+ * itself the owner (its mm is where guest memory lives, its cgroups are
+ * where our workers run), sets the features and the memory table, sets up
+ * the queues (vl_vq.c) and binds the device to a WWPN's TPGs with
+ * VHOST_SCSI_SET_ENDPOINT; then the workers serve the guest (vl_io.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/nospec.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vhost.h>
 
-#include "vhost_lio.h"
+#include "vl_device.h"
+
+/*
+ * What we offer.  No VHOST_F_LOG_ALL: we do no dirty logging, and QEMU
+ * then blocks migration instead of migrating a guest with stale pages.
+ */
+#define VL_FEATURES	(BIT_ULL(VL_VIRTIO_F_VERSION_1) |		\
+			 BIT_ULL(VL_VIRTIO_F_ANY_LAYOUT) |		\
+			 BIT_ULL(VL_VIRTIO_F_INDIRECT_DESC) |		\
+			 BIT_ULL(VL_VIRTIO_F_EVENT_IDX) |		\
+			 BIT_ULL(VL_VIRTIO_F_NOTIFY_ON_EMPTY) |		\
+			 BIT_ULL(VL_VIRTIO_SCSI_F_HOTPLUG))
+
+static void vl_dev_stop_all(struct vl_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < VL_MAX_VQS; i++)
+		vl_vq_stop(&dev->vqs[i]);
+}
+
+static int vl_dev_start_all(struct vl_dev *dev)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < VL_MAX_VQS; i++) {
+		ret = vl_vq_start(&dev->vqs[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* ---- VHOST_SCSI_SET_ENDPOINT / CLEAR_ENDPOINT -------------------------- */
+
+static void vl_dev_unpin_all(struct vl_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < VL_MAX_TARGET; i++) {
+		if (dev->tpgs[i]) {
+			vl_tpg_unpin(dev->tpgs[i], dev);
+			dev->tpgs[i] = NULL;
+		}
+	}
+	dev->endpoint = false;
+}
+
+static int vl_get_target(void __user *argp, struct vhost_scsi_target *t)
+{
+	if (copy_from_user(t, argp, sizeof(*t)))
+		return -EFAULT;
+	if (t->reserved)
+		return -EOPNOTSUPP;
+	t->vhost_wwpn[sizeof(t->vhost_wwpn) - 1] = '\0';
+	return 0;
+}
+
+static int vl_set_endpoint(struct vl_dev *dev, void __user *argp)
+{
+	struct vhost_scsi_target t;
+	struct vl_tpg *tpg;
+	int ret, n = 0;
+
+	ret = vl_get_target(argp, &t);
+	if (ret)
+		return ret;
+	if (dev->endpoint)
+		return -EEXIST;
+
+	vl_dev_stop_all(dev);
+	vl_tpg_list_lock();
+	vl_for_each_tpg(tpg) {
+		if (!vl_tpg_matches(tpg, t.vhost_wwpn))
+			continue;
+		/* TPGs without a nexus or used by another guest are skipped. */
+		if (vl_tpg_pin(tpg, dev))
+			continue;
+		dev->tpgs[tpg->tpgt] = tpg;
+		n++;
+	}
+	vl_tpg_list_unlock();
+	if (!n)
+		return -ENODEV;
+	strscpy(dev->wwpn, t.vhost_wwpn, sizeof(dev->wwpn));
+	dev->endpoint = true;
+	ret = vl_dev_start_all(dev);
+	if (ret) {
+		vl_dev_stop_all(dev);
+		vl_dev_unpin_all(dev);
+	}
+	return ret;
+}
+
+static int vl_clear_endpoint(struct vl_dev *dev, void __user *argp)
+{
+	struct vhost_scsi_target t;
+	int ret;
+
+	ret = vl_get_target(argp, &t);
+	if (ret)
+		return ret;
+	if (!dev->endpoint)
+		return 0;
+	if (strcmp(t.vhost_wwpn, dev->wwpn))
+		return -EINVAL;
+	vl_dev_stop_all(dev);
+	vl_dev_unpin_all(dev);
+	return 0;
+}
+
+/* ---- VHOST_SET_MEM_TABLE ----------------------------------------------- */
+
+/* One place that checks what the VMM says about guest memory. */
+static int vl_mem_from_user(struct vhost_memory __user *um, struct vl_mem *mem)
+{
+	struct vhost_memory hdr;
+	struct vhost_memory_region r;
+	u32 i;
+	int ret;
+
+	if (copy_from_user(&hdr, um, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.padding)
+		return -EOPNOTSUPP;
+	if (hdr.nregions > VL_MEM_MAX_REGIONS)
+		return -E2BIG;
+	vl_mem_init(mem);
+	for (i = 0; i < hdr.nregions; i++) {
+		if (copy_from_user(&r, &um->regions[i], sizeof(r)))
+			return -EFAULT;
+		if (r.flags_padding)
+			return -EOPNOTSUPP;
+		if (!PAGE_ALIGNED(r.guest_phys_addr) ||
+		    !PAGE_ALIGNED(r.memory_size) ||
+		    !PAGE_ALIGNED(r.userspace_addr))
+			return -EINVAL;
+		ret = vl_mem_add_region(mem, r.guest_phys_addr, r.memory_size,
+					r.userspace_addr);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int vl_set_mem_table(struct vl_dev *dev, void __user *argp)
+{
+	struct vl_mem *mem, *old;
+	int ret;
+
+	mem = kvzalloc(sizeof(*mem), GFP_KERNEL_ACCOUNT);
+	if (!mem)
+		return -ENOMEM;
+	ret = vl_mem_from_user(argp, mem);
+	if (ret) {
+		kvfree(mem);
+		return ret;
+	}
+	vl_dev_stop_all(dev);
+	old = dev->mem;
+	dev->mem = mem;
+	kvfree(old);
+	return vl_dev_start_all(dev);
+}
+
+/* ---- owner, features --------------------------------------------------- */
+
+static int vl_set_owner(struct vl_dev *dev)
+{
+	int ret;
+
+	if (dev->owner)
+		return -EBUSY;
+	dev->mm = get_task_mm(current);
+	if (!dev->mm)
+		return -EINVAL;
+	dev->owner = get_task_struct(current);
+	ret = vl_workers_create(dev);
+	if (ret) {
+		put_task_struct(dev->owner);
+		dev->owner = NULL;
+		mmput(dev->mm);
+		dev->mm = NULL;
+	}
+	return ret;
+}
+
+/* Undo everything the owner set up; the device can be owned anew. */
+static void vl_reset_owner(struct vl_dev *dev)
+{
+	unsigned int i;
+
+	vl_dev_stop_all(dev);
+	vl_dev_unpin_all(dev);
+	vl_workers_destroy(dev);
+	for (i = 0; i < VL_MAX_VQS; i++)
+		vl_vq_cleanup(&dev->vqs[i]);
+	kvfree(dev->mem);
+	dev->mem = NULL;
+	dev->features = 0;
+	dev->events_missed = 0;
+	if (dev->mm) {
+		mmput(dev->mm);
+		dev->mm = NULL;
+	}
+	if (dev->owner) {
+		put_task_struct(dev->owner);
+		dev->owner = NULL;
+	}
+}
+
+static int vl_set_features(struct vl_dev *dev, void __user *argp)
+{
+	u64 features;
+
+	if (copy_from_user(&features, argp, sizeof(features)))
+		return -EFAULT;
+	if (features & ~VL_FEATURES)
+		return -EOPNOTSUPP;
+	vl_dev_stop_all(dev);
+	dev->features = features;
+	return vl_dev_start_all(dev);
+}
+
+/* ---- the ioctl switch -------------------------------------------------- */
+
+static long vl_dev_ioctl_locked(struct vl_dev *dev, unsigned int cmd,
+				void __user *argp)
+{
+	u64 features = VL_FEATURES;
+	int abi = VHOST_SCSI_ABI_VERSION;
+	long ret;
+
+	switch (cmd) {
+	case VHOST_GET_FEATURES:
+		return copy_to_user(argp, &features, sizeof(features)) ?
+		       -EFAULT : 0;
+	case VHOST_SCSI_GET_ABI_VERSION:
+		return copy_to_user(argp, &abi, sizeof(abi)) ? -EFAULT : 0;
+	case VHOST_SET_OWNER:
+		return vl_set_owner(dev);
+	}
+
+	/* Everything else is the owner's business. */
+	if (dev->owner != current)
+		return -EPERM;
+
+	switch (cmd) {
+	case VHOST_RESET_OWNER:
+		vl_reset_owner(dev);
+		return 0;
+	case VHOST_SET_FEATURES:
+		return vl_set_features(dev, argp);
+	case VHOST_SET_MEM_TABLE:
+		return vl_set_mem_table(dev, argp);
+	case VHOST_SET_LOG_BASE:
+	case VHOST_SET_LOG_FD:
+		return -EOPNOTSUPP;	/* VHOST_F_LOG_ALL is not offered */
+	case VHOST_SCSI_SET_ENDPOINT:
+		return vl_set_endpoint(dev, argp);
+	case VHOST_SCSI_CLEAR_ENDPOINT:
+		return vl_clear_endpoint(dev, argp);
+	case VHOST_SCSI_SET_EVENTS_MISSED:
+		return get_user(dev->events_missed, (u32 __user *)argp);
+	case VHOST_SCSI_GET_EVENTS_MISSED:
+		return put_user(dev->events_missed, (u32 __user *)argp);
+	}
+	ret = vl_vq_ioctl(dev, cmd, argp);
+	return ret;
+}
+
+static long vl_dev_ioctl(struct file *file, unsigned int cmd,
+			 unsigned long arg)
+{
+	struct vl_dev *dev = file->private_data;
+	long ret;
+
+	mutex_lock(&dev->mutex);
+	ret = vl_dev_ioctl_locked(dev, cmd, (void __user *)arg);
+	mutex_unlock(&dev->mutex);
+	return ret;
+}
 
 static int vl_dev_open(struct inode *inode, struct file *file)
 {
 	struct vl_dev *dev;
+	unsigned int i;
 
-	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
+	dev = kvzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
 	if (!dev)
 		return -ENOMEM;
 	mutex_init(&dev->mutex);
+	for (i = 0; i < VL_MAX_VQS; i++)
+		vl_vq_init(dev, &dev->vqs[i], i);
 	file->private_data = dev;
 	return 0;
 }
@@ -31,15 +322,12 @@ static int vl_dev_release(struct inode *inode, struct file *file)
 {
 	struct vl_dev *dev = file->private_data;
 
+	mutex_lock(&dev->mutex);
+	vl_reset_owner(dev);
+	mutex_unlock(&dev->mutex);
 	mutex_destroy(&dev->mutex);
-	kfree(dev);
+	kvfree(dev);
 	return 0;
-}
-
-static long vl_dev_ioctl(struct file *file, unsigned int cmd,
-			 unsigned long arg)
-{
-	return -ENOIOCTLCMD;
 }
 
 static const struct file_operations vl_dev_fops = {
@@ -89,29 +377,4 @@ int vl_dev_init(const char *name)
 void vl_dev_exit(void)
 {
 	misc_deregister(&vl_misc);
-}
-
-/*
- * Data path hooks called by the fabric layer (see vhost_lio.h).  No command
- * reaches LIO until the vhost ioctl ABI and the request queues exist, so
- * nothing calls these yet.
- */
-void vl_dev_cmd_complete(struct vl_cmd *cmd)
-{
-}
-
-void vl_dev_cmd_aborted(struct vl_cmd *cmd)
-{
-}
-
-void vl_dev_tmr_complete(struct vl_cmd *cmd)
-{
-}
-
-void vl_dev_cmd_release(struct vl_cmd *cmd)
-{
-}
-
-void vl_dev_lun_changed(struct vl_tpg *tpg, struct se_lun *lun, bool added)
-{
 }

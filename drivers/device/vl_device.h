@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vl_device.h - internals of the device layer (drivers/device/), shared by
+ * vl_dev.c (the misc device and the vhost ioctl ABI), vl_vq.c (virtqueues,
+ * eventfds, workers) and vl_io.c (virtio-scsi commands on LIO).  What other
+ * layers may use is in ../vhost_lio.h.
+ *
+ * Threads and locks
+ * -----------------
+ * ioctl callers serialise on vl_dev.mutex.  Every virtqueue is driven by
+ * exactly one worker thread (request queue N by its own worker, the
+ * control and event queues by a shared one); the worker alone touches the
+ * ring (struct vl_vring) and the queue's slots while the queue runs.  An
+ * ioctl that changes a running queue first stops its worker's service of
+ * it (vl_vq_stop(), which waits for the worker to be outside the queue and
+ * for every command to be released), so the hot path takes no lock.
+ * LIO completes commands from its own contexts: they only push the slot on
+ * the queue's lock-free done list and wake the worker.
+ */
+#ifndef VL_DEVICE_H
+#define VL_DEVICE_H
+
+#include <linux/atomic.h>
+#include <linux/eventfd.h>
+#include <linux/llist.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/scatterlist.h>
+#include <linux/sched.h>
+#include <linux/wait.h>
+
+#include <vlcore/vl_shim.h>
+#include <vlcore/vl_vring.h>
+#include <vlcore/vl_vscsi.h>
+
+#include "vhost_lio.h"
+
+/* Queue 0 is the control queue, 1 the event queue, 2.. request queues. */
+#define VL_VQ_CTL		0
+#define VL_VQ_EVT		1
+#define VL_VQ_IO		2
+#define VL_MAX_IO_VQS		16
+#define VL_MAX_VQS		(VL_VQ_IO + VL_MAX_IO_VQS)
+
+/*
+ * Buffers one request may carry: the request header, the response and the
+ * data.  A guest sizes requests by the seg_max QEMU advertises (126 by
+ * default); one that sends more breaks its ring (vl_vring_pop: E2BIG).
+ */
+#define VL_MAX_SEGS		1024
+
+/* Buffers of a control queue request: header and response, maybe split. */
+#define VL_CTL_MAX_SEGS		16
+
+/* Chains a worker takes from one queue before it looks at the others. */
+#define VL_BUDGET		64
+
+/* How long teardown waits for LIO to give back a queue's commands. */
+#define VL_DRAIN_TIMEOUT	(30 * HZ)
+
+struct vl_worker;
+
+/**
+ * struct vl_slot - a preallocated command: one guest request in flight
+ * @vcmd: what the fabric layer sees; vcmd.se_cmd is handed to LIO
+ * @vq: the queue the slot belongs to
+ * @chain: the guest's descriptor chain (segments in @segs)
+ * @segs: room for the chain's segments
+ * @req: the parsed request
+ * @sgl: scatterlist over the pinned guest data pages
+ * @pages: the pinned pages, @nr_pages of them
+ * @nr_pages: pages pinned for this command
+ * @data_in: the guest's data is written by the device (pages get dirtied)
+ * @tmf: a task management function from the control queue, not a command
+ * @aborted: LIO aborted the command without status (aborted_task)
+ * @refs: 2 while in flight: one for the response, one for LIO's release;
+ *	  the last put unpins the pages and frees the slot
+ * @node: on the queue's free list or done list, never both
+ *
+ * Owner: the queue's worker between vl_slot_get() and submission, then LIO
+ * until it completes the command, then the worker again.
+ */
+struct vl_slot {
+	struct vl_cmd		vcmd;
+	struct vl_vq		*vq;
+	struct vl_chain		chain;
+	struct vl_seg		*segs;
+	struct vl_vscsi_req	req;
+	struct scatterlist	*sgl;
+	struct page		**pages;
+	unsigned int		nr_pages;
+	bool			data_in;
+	bool			tmf;
+	bool			aborted;
+	atomic_t		refs;
+	struct llist_node	node;
+};
+
+/**
+ * struct vl_vq - one virtqueue of a device
+ * @dev: the device
+ * @index: 0 control, 1 event, 2.. request
+ * @worker: the thread that drives this queue, or NULL before the owner set
+ * @mutex: held by the worker while it serves the queue, and by ioctls
+ *	   while they change the ring state; one lock per batch, not per I/O
+ * @ring: the core's ring state; touched only by @worker while @running
+ * @num: VHOST_SET_VRING_NUM (0: not set)
+ * @last_avail: VHOST_SET_VRING_BASE, the next avail index to take
+ * @used_idx: where used entries go next (kept across stop/start)
+ * @desc_ua: VHOST_SET_VRING_ADDR: descriptor table, VMM user address
+ * @avail_ua: available ring, VMM user address
+ * @used_ua: used ring, VMM user address
+ * @addr_set: the three addresses were set
+ * @kick: the kick eventfd's file, or NULL
+ * @kick_wqh: the wait queue @kick_wait is on, or NULL
+ * @kick_wait: our entry on the kick eventfd's wait queue
+ * @kick_pt: poll table used to find @kick_wqh
+ * @call: the call eventfd (KVM irqfd), or NULL
+ * @err: the err eventfd, or NULL
+ * @running: the worker may service the queue (set and cleared with
+ *	     dev->mutex held, read by the worker)
+ * @broken: the guest broke the ring; the queue stays stopped until it is
+ *	    set up again
+ * @slots: @nr_slots preallocated commands (request queues)
+ * @nr_slots: number of @slots, the ring size when they were made
+ * @free: free slots; popped by the worker only, pushed by anyone
+ * @done: slots LIO completed, for the worker to answer
+ * @inflight: slots not on @free
+ * @drained: woken when @inflight reaches 0
+ * @pending_bit: bit of this queue in the worker's @pending mask
+ *
+ * Ring setup fields are changed by ioctls under dev->mutex with the queue
+ * stopped.
+ */
+struct vl_vq {
+	struct vl_dev		*dev;
+	unsigned int		index;
+	struct vl_worker	*worker;
+	struct mutex		mutex;
+	struct vl_vring		ring;
+	u32			num;
+	u16			last_avail;
+	u16			used_idx;
+	u64			desc_ua;
+	u64			avail_ua;
+	u64			used_ua;
+	bool			addr_set;
+	struct file		*kick;
+	wait_queue_head_t	*kick_wqh;
+	wait_queue_entry_t	kick_wait;
+	poll_table		kick_pt;
+	struct eventfd_ctx	*call;
+	struct eventfd_ctx	*err;
+	bool			running;
+	bool			broken;
+	struct vl_slot		*slots;
+	u32			nr_slots;
+	struct llist_head	free;
+	struct llist_head	done;
+	atomic_t		inflight;
+	wait_queue_head_t	drained;
+	unsigned int		pending_bit;
+};
+
+/**
+ * struct vl_worker - a kernel thread serving one or more queues
+ * @task: the thread
+ * @dev: the device
+ * @pending: bit i set: queue vqs[i] has work (a kick or a completion)
+ * @vqs: the queues it serves
+ * @nr_vqs: number of @vqs
+ * @busy: the worker is inside a queue's service; vl_vq_stop() waits for
+ *	  it to clear
+ * @idle: woken when @busy clears
+ */
+struct vl_worker {
+	struct task_struct	*task;
+	struct vl_dev		*dev;
+	unsigned long		pending;
+	struct vl_vq		*vqs[2];
+	unsigned int		nr_vqs;
+	atomic_t		busy;
+	wait_queue_head_t	idle;
+};
+
+/**
+ * struct vl_dev - the state behind one open /dev/vhost-scsi
+ * @mutex: serialises ioctls and release (the "device-layer mutex" of the
+ *	   lock order in vhost_lio.h)
+ * @owner: the VHOST_SET_OWNER caller, whose mm and cgroups workers use;
+ *	   NULL until then
+ * @mm: @owner's mm (a reference held by get_task_mm())
+ * @features: acked features (VHOST_SET_FEATURES)
+ * @mem: guest memory table (VHOST_SET_MEM_TABLE), or NULL
+ * @vqs: the virtqueues
+ * @workers: one per request queue, plus one for control and event queues
+ * @nr_workers: workers created
+ * @tpgs: TPGs pinned by VHOST_SCSI_SET_ENDPOINT, indexed by target number;
+ *	  written with every queue stopped, read by workers
+ * @endpoint: VHOST_SCSI_SET_ENDPOINT succeeded and was not cleared
+ * @wwpn: the endpoint's WWPN
+ * @events_missed: VHOST_SCSI_SET/GET_EVENTS_MISSED
+ */
+struct vl_dev {
+	struct mutex		mutex;
+	struct task_struct	*owner;
+	struct mm_struct	*mm;
+	u64			features;
+	struct vl_mem		*mem;
+	struct vl_vq		vqs[VL_MAX_VQS];
+	struct vl_worker	*workers[VL_MAX_IO_VQS + 1];
+	unsigned int		nr_workers;
+	struct vl_tpg		*tpgs[VL_MAX_TARGET];
+	bool			endpoint;
+	char			wwpn[VL_NAMELEN];
+	u32			events_missed;
+};
+
+/* vl_vq.c */
+int vl_vq_ioctl(struct vl_dev *dev, unsigned int cmd, void __user *argp);
+void vl_vq_init(struct vl_dev *dev, struct vl_vq *vq, unsigned int index);
+int vl_vq_start(struct vl_vq *vq);
+void vl_vq_stop(struct vl_vq *vq);
+void vl_vq_cleanup(struct vl_vq *vq);
+int vl_workers_create(struct vl_dev *dev);
+void vl_workers_destroy(struct vl_dev *dev);
+void vl_vq_queue_work(struct vl_vq *vq);
+void vl_vq_signal(struct vl_vq *vq);
+void vl_vq_fail(struct vl_vq *vq, int err);
+int vl_vq_translate_rings(struct vl_vq *vq, const struct vl_mem *mem);
+
+/* vl_io.c */
+int vl_io_alloc_slots(struct vl_vq *vq);
+void vl_io_free_slots(struct vl_vq *vq);
+void vl_io_service(struct vl_vq *vq);
+void vl_io_complete_done(struct vl_vq *vq);
+
+#endif /* VL_DEVICE_H */
