@@ -53,16 +53,12 @@
  */
 #define VL_MAX_DATA_SG_NENTS	2048
 
-/**
- * struct vl_dev - one open /dev/vhost-scsi: a virtio-scsi device of a guest
- * @mutex:	serialises the ioctls of this device (outer to vl_tpg.mutex,
- *		see the lock order above).
- *
- * Allocated by open(), freed by release(); the file owns it.
+/*
+ * One open /dev/vhost-scsi: a virtio-scsi device of a guest.  Defined by
+ * the device layer (device/vl_device.h); its mutex is the "device-layer
+ * mutex" of the lock order above.
  */
-struct vl_dev {
-	struct mutex	mutex;
-};
+struct vl_dev;
 
 /**
  * struct vl_tport - a target port: /sys/kernel/config/target/<fabric>/<wwn>
