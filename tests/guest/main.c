@@ -32,6 +32,8 @@ static const char usage[] =
 "  --bad-target-resp N expected virtio response to a bad target byte (3)\n"
 "  --unknown-lun MODE  expected answer for an unmapped LUN: sense\n"
 "                      (CHECK CONDITION, the default) or bad-target\n"
+"  --extra-layouts     also a 1 MiB transfer at an odd guest address\n"
+"                      (6.12's in-tree vhost_scsi WARNs on it)\n"
 "  --verbose           setup steps on stderr\n"
 "  --label TEXT        prefix every check name with TEXT\n"
 "bench:\n"
@@ -47,7 +49,7 @@ enum {
 	O_DEV = 256, O_WWPN, O_TARGET, O_LUN, O_EXPECT_LUNS, O_QUEUES, O_RING,
 	O_TIMEOUT, O_MEM, O_GPA, O_SPLIT, O_NO_EIDX, O_NO_IND, O_ANY,
 	O_NO_V1, O_NO_HP, O_BAD_TGT, O_UNK_LUN, O_VERBOSE, O_DEPTH, O_BS,
-	O_RW, O_MIX, O_SECONDS, O_LABEL, O_LATE, O_HELP,
+	O_RW, O_MIX, O_SECONDS, O_LABEL, O_LATE, O_EXTRA, O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -77,6 +79,7 @@ static const struct option longopts[] = {
 	{ "seconds", required_argument, NULL, O_SECONDS },
 	{ "label", required_argument, NULL, O_LABEL },
 	{ "late-events", required_argument, NULL, O_LATE },
+	{ "extra-layouts", no_argument, NULL, O_EXTRA },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -175,6 +178,7 @@ static void parse_opt(struct vl_opts *o, int c, const char *a)
 	case O_MIX: o->mix = (unsigned int)num(a, 100); break;
 	case O_SECONDS: o->seconds = (double)num(a, 86400); break;
 	case O_LABEL: o->label = a; break;
+	case O_EXTRA: o->extra_layouts = true; break;
 	case O_LATE: o->late_events_ms = (unsigned int)num(a, 3600000); break;
 	case O_HELP: fputs(usage, stdout); exit(0);
 	default: die("bad option%s", "");

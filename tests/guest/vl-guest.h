@@ -43,6 +43,7 @@ struct vl_opts {
 	bool event_idx, indirect, any_layout, version_1, hotplug;
 	int bad_target_resp;		/* expected virtio response */
 	bool unknown_lun_bad_target;	/* else: CHECK CONDITION */
+	bool extra_layouts;		/* layouts that upset in-tree 6.12 */
 	bool verbose;
 	const char *label;		/* prefix of every check line */
 	/* bench */
