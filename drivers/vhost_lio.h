@@ -11,17 +11,24 @@
  *   vl_tpg_list_lock()  the global TPG list
  *   device-layer mutex  (per /dev/vhost-scsi open; the device's business)
  *   vl_tpg.mutex        one TPG's nexus, owner and port count
+ *   LIO core's own locks (se_portal_group.acl_node_mutex, session and ACL
+ *                       spinlocks), taken inside vl_tpg.mutex by
+ *                       target_setup_session()/target_remove_session()
  *   device-layer queue and event locks
+ *   vl_tpg.close_lock   a spinlock, innermost: the close LIO asked for
  *
  * configfs attribute reads and writes (nexus, attrib/fabric_prot_type) take
- * only vl_tpg.mutex.
+ * only vl_tpg.mutex.  LIO's close_session callback takes only
+ * vl_tpg.close_lock; its work item takes vl_tpg.mutex.
  */
 #ifndef VHOST_LIO_H
 #define VHOST_LIO_H
 
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <target/target_core_base.h>
 #include <target/target_core_fabric.h>
 
@@ -88,7 +95,8 @@ struct vl_tport {
  * @se_sess:	the LIO session of the emulated initiator port.  Set once,
  *		before the nexus is published in vl_tpg.nexus, and valid until
  *		the nexus is dropped, which cannot happen while a device has
- *		the TPG pinned.
+ *		the TPG pinned.  Only the fabric layer frees it (LIO core never
+ *		frees a fabric's session; it asks, through close_session).
  */
 struct vl_nexus {
 	struct se_session *se_sess;
@@ -110,13 +118,24 @@ struct vl_nexus {
  *		Written by the LUN link/unlink callbacks under @mutex.
  * @fabric_prot_type: attrib/fabric_prot_type: 0, 1 or 3.  Written by the
  *		attribute under no lock; read with READ_ONCE().
+ * @close_lock:	protects @close_sess.
+ * @close_sess:	the session LIO asked us to end (close_session: its node ACL
+ *		is being deleted, or LIO wants it reinstated), until
+ *		@close_work or vl_tpg_unpin() carries that out; else NULL.
+ *		Only compared with @nexus->se_sess, never dereferenced on its
+ *		own; cleared whenever we remove that session, so it never
+ *		outlives the session it names.
+ * @close_work:	carries out @close_sess under @mutex, in process context;
+ *		leaves it to vl_tpg_unpin() while a device has the TPG.
+ *		Cancelled by the rmdir callback before the TPG is freed.
  * @node:	entry in the global TPG list; protected by vl_tpg_list_lock().
  * @se_tpg:	LIO's portal group; container_of() leads back here.
  *
  * Lifetime: allocated by the tpgt_N mkdir callback, freed by its rmdir
- * callback after it has left the global list.  A pinned TPG cannot be
- * removed: vl_tpg_pin() takes a configfs dependency on it, so rmdir fails
- * with EBUSY until vl_tpg_unpin().
+ * callback after it has left the global list, dropped its nexus and
+ * cancelled @close_work.  A pinned TPG cannot be removed: vl_tpg_pin() takes
+ * a configfs dependency on it, so rmdir fails with EBUSY until
+ * vl_tpg_unpin().
  */
 struct vl_tpg {
 	struct mutex		mutex;
@@ -126,6 +145,9 @@ struct vl_tpg {
 	struct vl_dev		*dev;
 	unsigned int		port_count;
 	int			fabric_prot_type;
+	spinlock_t		close_lock;
+	struct se_session	*close_sess;
+	struct work_struct	close_work;
 	struct list_head	node;
 	struct se_portal_group	se_tpg;
 };
@@ -207,9 +229,15 @@ static inline bool vl_tpg_matches(const struct vl_tpg *tpg, const char *wwpn)
 int vl_tpg_pin(struct vl_tpg *tpg, struct vl_dev *dev);
 void vl_tpg_unpin(struct vl_tpg *tpg, struct vl_dev *dev);
 
+/* ---- fabric/vl_fabric.c: sessions LIO asks us to close ----------------- */
+
+void vl_tpg_close_work(struct work_struct *work);
+bool vl_tpg_close_pending(struct vl_tpg *tpg);
+
 /* ---- fabric/vl_configfs.c ---------------------------------------------- */
 
 void vl_configfs_fill_ops(struct target_core_fabric_ops *ops);
+void vl_nexus_close_requested(struct vl_tpg *tpg);
 
 /* ---- device/vl_dev.c: the misc device ---------------------------------- */
 

@@ -17,9 +17,11 @@
 #include <linux/configfs.h>
 #include <linux/lockdep.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 #include <linux/utsname.h>
+#include <linux/workqueue.h>
 #include <scsi/scsi_proto.h>
 
 #include "compat/vl_compat.h"
@@ -132,59 +134,168 @@ static int vl_nexus_sess_cb(struct se_portal_group *se_tpg,
 }
 
 /*
+ * Whether the node ACL of @se_sess is being deleted: its rmdir took it off
+ * the TPG's ACL list (before asking its sessions to close).
+ */
+static bool vl_sess_acl_deleted(struct vl_tpg *tpg,
+				struct se_session *se_sess)
+{
+	struct se_portal_group *se_tpg = &tpg->se_tpg;
+	bool deleted;
+
+	mutex_lock(&se_tpg->acl_node_mutex);
+	deleted = list_empty(&se_sess->se_node_acl->acl_list);
+	mutex_unlock(&se_tpg->acl_node_mutex);
+	return deleted;
+}
+
+/*
+ * End a session of @tpg.  Any close LIO asked for it is moot then: forget
+ * it, after the session has left LIO's lists, so that no request can come
+ * later and leave a stale pointer that a new session could reuse.
+ */
+static void vl_sess_remove(struct vl_tpg *tpg, struct se_session *se_sess)
+{
+	target_remove_session(se_sess);
+	spin_lock_irq(&tpg->close_lock);
+	if (tpg->close_sess == se_sess)
+		tpg->close_sess = NULL;
+	spin_unlock_irq(&tpg->close_lock);
+}
+
+/* Tries of __vl_nexus_make() while the initiator's ACL is being deleted. */
+#define VL_NEXUS_TRIES	3
+
+/*
  * Open the session of @initiator.  In demo mode LIO makes a dynamic node
  * ACL for it, unless the admin created an explicit one, which LIO then uses.
+ * @tpg->mutex held, no nexus.
+ *
+ * LIO finds that ACL by name; one whose rmdir has just begun may still be
+ * found, and if LIO already asked that ACL's sessions to close, it never
+ * asks ours: the rmdir would wait for it forever.  An ACL still listed
+ * after our session registered will ask (LIO unlists it first), so check
+ * that, and otherwise close and open again: the ACL is gone from the list
+ * then, and LIO picks whatever that name now has, or a demo mode ACL.
  */
-static int vl_nexus_make(struct vl_tpg *tpg, const char *initiator)
+static int __vl_nexus_make(struct vl_tpg *tpg, const char *initiator)
 {
 	struct se_session *se_sess;
 	struct vl_nexus *nexus;
+	int ret, tries;
+
+	lockdep_assert_held(&tpg->mutex);
+
+	nexus = kzalloc(sizeof(*nexus), GFP_KERNEL);
+	if (!nexus)
+		return -ENOMEM;
+	for (tries = 0; tries < VL_NEXUS_TRIES; tries++) {
+		/* No LIO tag pool: the device preallocates its command slots. */
+		se_sess = target_setup_session(&tpg->se_tpg, 0, 0,
+					       TARGET_PROT_DIN_PASS |
+					       TARGET_PROT_DOUT_PASS,
+					       initiator, nexus,
+					       vl_nexus_sess_cb);
+		if (IS_ERR(se_sess)) {
+			ret = PTR_ERR(se_sess);
+			vl_tpg_err(tpg, "cannot open a session for initiator %s: %d\n",
+				   initiator, ret);
+			kfree(nexus);
+			return ret;
+		}
+		if (!vl_sess_acl_deleted(tpg, se_sess)) {
+			tpg->nexus = nexus;
+			pr_debug("%s/tpgt_%u: nexus to initiator %s\n",
+				 tpg->tport->name, tpg->tpgt, initiator);
+			return 0;
+		}
+		vl_sess_remove(tpg, se_sess);
+	}
+	vl_tpg_err(tpg, "cannot open a session for initiator %s: its node ACL keeps being deleted\n",
+		   initiator);
+	kfree(nexus);
+	return -EAGAIN;
+}
+
+static int vl_nexus_make(struct vl_tpg *tpg, const char *initiator)
+{
 	int ret;
 
 	mutex_lock(&tpg->mutex);
 	if (tpg->nexus) {
 		vl_tpg_err(tpg, "nexus exists already: write NULL to drop it first\n");
 		ret = -EEXIST;
-		goto out_unlock;
+	} else {
+		ret = __vl_nexus_make(tpg, initiator);
 	}
-	nexus = kzalloc(sizeof(*nexus), GFP_KERNEL);
-	if (!nexus) {
-		ret = -ENOMEM;
-		goto out_unlock;
-	}
-	/* No LIO tag pool: the device preallocates its command slots. */
-	se_sess = target_setup_session(&tpg->se_tpg, 0, 0,
-				       TARGET_PROT_DIN_PASS |
-				       TARGET_PROT_DOUT_PASS,
-				       initiator, nexus, vl_nexus_sess_cb);
-	if (IS_ERR(se_sess)) {
-		ret = PTR_ERR(se_sess);
-		vl_tpg_err(tpg, "cannot open a session for initiator %s: %d\n",
-			   initiator, ret);
-		goto out_free_nexus;
-	}
-	tpg->nexus = nexus;
-	mutex_unlock(&tpg->mutex);
-	pr_debug("%s/tpgt_%u: nexus to initiator %s\n", tpg->tport->name,
-		 tpg->tpgt, initiator);
-	return 0;
-
-out_free_nexus:
-	kfree(nexus);
-out_unlock:
 	mutex_unlock(&tpg->mutex);
 	return ret;
 }
 
-/* Close the session.  @tpg->mutex held; no LUN linked and no device. */
+/*
+ * Close the session.  @tpg->mutex held; no device.  LUNs may be linked
+ * when LIO asked for the close (vl_nexus_close_requested()).
+ */
 static void vl_nexus_free(struct vl_tpg *tpg)
 {
 	struct vl_nexus *nexus = tpg->nexus;
 
 	lockdep_assert_held(&tpg->mutex);
 	tpg->nexus = NULL;
-	target_remove_session(nexus->se_sess);
+	vl_sess_remove(tpg, nexus->se_sess);
 	kfree(nexus);
+}
+
+/**
+ * vl_nexus_close_requested() - carry out a close LIO asked for, if any
+ * @tpg: the TPG; @tpg->mutex held and no device has it
+ *
+ * LIO's close_session (vl_fabric.c) recorded the session in
+ * @tpg->close_sess.  If that is still the nexus session:
+ *
+ * - its node ACL is being deleted (LIO took it off the TPG's ACL list first,
+ *   and its rmdir now waits for the session to end): drop the nexus, even
+ *   with LUNs linked.  That is the admin's explicit request, as when an
+ *   iSCSI target drops the connection of an initiator whose ACL is removed;
+ *   refusing would leave the rmdir blocked forever.
+ * - otherwise LIO wants the session reinstated (a queue depth change: it
+ *   expects the initiator to log in again, and it will not ask again for
+ *   this session): end it and open a new one for the same initiator, so that
+ *   the nexus stays as the admin configured it and the new session is on
+ *   the ACL's list again.
+ *
+ * Context: process; sleeps.
+ */
+void vl_nexus_close_requested(struct vl_tpg *tpg)
+{
+	struct se_session *se_sess;
+	char initiator[VL_NAMELEN];
+	bool acl_deleted;
+	int ret;
+
+	lockdep_assert_held(&tpg->mutex);
+	if (WARN_ON_ONCE(tpg->dev) || !vl_tpg_close_pending(tpg))
+		return;
+
+	se_sess = tpg->nexus->se_sess;
+	acl_deleted = vl_sess_acl_deleted(tpg, se_sess);
+	strscpy(initiator, se_sess->se_node_acl->initiatorname,
+		sizeof(initiator));
+
+	vl_nexus_free(tpg);
+	if (acl_deleted) {
+		pr_info("%s/tpgt_%u: node ACL %s deleted while the nexus used it: nexus dropped (%u LUN(s) linked)\n",
+			tpg->tport->name, tpg->tpgt, initiator,
+			tpg->port_count);
+		return;
+	}
+	ret = __vl_nexus_make(tpg, initiator);
+	if (ret)
+		pr_err("%s/tpgt_%u: LIO asked to reinstate the session of %s: nexus dropped, a new session failed: %d\n",
+		       tpg->tport->name, tpg->tpgt, initiator, ret);
+	else
+		pr_info("%s/tpgt_%u: LIO asked to reinstate the session of %s (node ACL changed): nexus re-created\n",
+			tpg->tport->name, tpg->tpgt, initiator);
 }
 
 static int vl_nexus_drop(struct vl_tpg *tpg)
@@ -386,6 +497,8 @@ static struct se_portal_group *vl_make_tpg(struct se_wwn *wwn,
 	if (!tpg)
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&tpg->mutex);
+	spin_lock_init(&tpg->close_lock);
+	INIT_WORK(&tpg->close_work, vl_tpg_close_work);
 	INIT_LIST_HEAD(&tpg->node);
 	tpg->tport = tport;
 	tpg->tpgt = tpgt;
@@ -402,8 +515,10 @@ out_free_tpg:
 }
 
 /*
- * configfs refuses the rmdir while LUN directories exist (ENOTEMPTY) or a
- * device has the TPG pinned (EBUSY), so only the nexus can be left.
+ * configfs refuses the rmdir while LUN or ACL directories exist (ENOTEMPTY)
+ * or a device has the TPG pinned (EBUSY), so only the nexus can be left,
+ * and a close work item still queued or running: an ACL rmdir returns as
+ * soon as the work has dropped the session, before the work has finished.
  */
 static void vl_drop_tpg(struct se_portal_group *se_tpg)
 {
@@ -418,6 +533,12 @@ static void vl_drop_tpg(struct se_portal_group *se_tpg)
 	if (tpg->nexus)
 		vl_nexus_free(tpg);
 	mutex_unlock(&tpg->mutex);
+	/*
+	 * With no session left LIO cannot call close_session for this TPG
+	 * again, so once the work is cancelled (waiting for it if it runs:
+	 * not under @tpg->mutex, which it takes) nothing refers to the TPG.
+	 */
+	cancel_work_sync(&tpg->close_work);
 
 	core_tpg_deregister(se_tpg);
 	mutex_destroy(&tpg->mutex);

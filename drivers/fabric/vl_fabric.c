@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vl_fabric.c - the LIO fabric template of vhost_lio: registration, the
- * se_cmd life-cycle callbacks (routed to the device layer), and the TPG list
- * that VHOST_SCSI_SET_ENDPOINT searches.  The configfs side is in
- * vl_configfs.c.
+ * se_cmd life-cycle callbacks (routed to the device layer), close_session,
+ * and the TPG list that VHOST_SCSI_SET_ENDPOINT searches.  The configfs side
+ * is in vl_configfs.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "compat/vl_compat.h"
 #include "vhost_lio.h"
@@ -46,9 +48,10 @@ void vl_tpg_list_unlock(void)
  * its nexus attribute fails with EBUSY.
  *
  * Context: process, vl_tpg_list_lock() held; takes @tpg->mutex; sleeps.
- * Return: 0; -ENOTCONN if the TPG has no nexus, -EBUSY if another device
- * has it, -EEXIST if @dev has it already (the in-tree driver skips TPGs in
- * the first two cases); or the error of target_depend_item(), e.g. -ENOENT
+ * Return: 0; -ENOTCONN if the TPG has no nexus or LIO has asked to close
+ * it (its node ACL is being deleted), -EBUSY if another device has it,
+ * -EEXIST if @dev has it already (the in-tree driver skips TPGs in the
+ * first two cases); or the error of target_depend_item(), e.g. -ENOENT
  * while the TPG directory is being removed.
  */
 int vl_tpg_pin(struct vl_tpg *tpg, struct vl_dev *dev)
@@ -58,7 +61,7 @@ int vl_tpg_pin(struct vl_tpg *tpg, struct vl_dev *dev)
 	lockdep_assert_held(&vl_tpg_list_mutex);
 
 	mutex_lock(&tpg->mutex);
-	if (!tpg->nexus) {
+	if (!tpg->nexus || vl_tpg_close_pending(tpg)) {
 		ret = -ENOTCONN;
 		goto out_unlock;
 	}
@@ -81,8 +84,12 @@ out_unlock:
  * @dev: the device releasing it
  *
  * The device must have stopped submitting to, and drained, the TPG's
- * session first.  @tpg may be freed as soon as this returns (its directory
- * can now be removed), so the caller must forget it.
+ * session first (by waiting for its own commands: a session stopped with
+ * target_stop_session() is one LIO's ACL removal no longer sees).  If LIO
+ * asked to close the nexus session while the device had the TPG (the
+ * admin deleted its node ACL: that rmdir is waiting), the nexus is dropped
+ * here, before the device's use ends.  @tpg may be freed as soon as this
+ * returns (its directory can now be removed), so the caller must forget it.
  *
  * Context: process; takes @tpg->mutex; sleeps.  vl_tpg_list_lock() may be
  * held or not.
@@ -95,8 +102,92 @@ void vl_tpg_unpin(struct vl_tpg *tpg, struct vl_dev *dev)
 		return;
 	}
 	tpg->dev = NULL;
+	vl_nexus_close_requested(tpg);
 	mutex_unlock(&tpg->mutex);
 	target_undepend_item(&tpg->se_tpg.tpg_group.cg_item);
+}
+
+/* ---- close_session: LIO asks us to end a session ---------------------- */
+
+/**
+ * vl_tpg_close_pending() - has LIO asked to close the TPG's nexus session?
+ * @tpg: the TPG, @tpg->mutex held
+ *
+ * Return: true if @tpg has a nexus whose session LIO asked to close and
+ * the request has not been carried out yet.
+ */
+bool vl_tpg_close_pending(struct vl_tpg *tpg)
+{
+	bool pending;
+
+	lockdep_assert_held(&tpg->mutex);
+
+	spin_lock_irq(&tpg->close_lock);
+	pending = tpg->nexus && tpg->close_sess == tpg->nexus->se_sess;
+	spin_unlock_irq(&tpg->close_lock);
+	return pending;
+}
+
+/**
+ * vl_tpg_close_work() - carry out a close_session request (work item)
+ * @work: vl_tpg.close_work
+ *
+ * Drops (or reinstates) the nexus unless a device has the TPG; then
+ * vl_tpg_unpin() does it once the device has drained.
+ *
+ * Context: process (system workqueue); takes @tpg->mutex; sleeps.  The rmdir
+ * callback of the TPG cancels this work, waiting for it, before freeing the
+ * TPG; it cannot be queued again then (no session is left to close).
+ */
+void vl_tpg_close_work(struct work_struct *work)
+{
+	struct vl_tpg *tpg = container_of(work, struct vl_tpg, close_work);
+
+	mutex_lock(&tpg->mutex);
+	if (!tpg->dev)
+		vl_nexus_close_requested(tpg);
+	else if (vl_tpg_close_pending(tpg))
+		pr_info("%s/tpgt_%u: LIO asked to close the nexus session of %s; a vhost-scsi device uses it: closing when the device releases the TPG\n",
+			tpg->tport->name, tpg->tpgt,
+			tpg->nexus->se_sess->se_node_acl->initiatorname);
+	mutex_unlock(&tpg->mutex);
+}
+
+/*
+ * LIO's target_shutdown_sessions() calls this for each session of a node
+ * ACL that is being deleted (core_tpg_del_initiator_node_acl(), which then
+ * waits, unkillable, inside the rmdir and with acls/ locked, until every
+ * such session is deregistered) or whose queue depth changed
+ * (core_tpg_set_initiator_node_queue_depth(), which does not wait and
+ * expects the fabric to reinstate the session; only iSCSI's cmdsn_depth
+ * attribute calls it).  Either way LIO has already taken the session off the
+ * ACL's session list, so it will never ask again: the request must not be
+ * lost.
+ *
+ * On 6.1 and 6.12 LIO calls this in process context with no lock held, but
+ * the session is the nexus and dropping it takes @tpg->mutex, which may be
+ * held for long (a device's endpoint setup), and must wait for a device
+ * that uses it: record the session and let a work item do it.  Nothing here
+ * sleeps, so any context will do.
+ *
+ * @se_sess is one of our nexus sessions, registered (LIO found it on an ACL
+ * list), so se_sess->se_tpg is our TPG.  Only our nexus drop frees a
+ * session (LIO core never does), under @tpg->mutex, which the work item
+ * takes before comparing @close_sess with the current nexus, and the drop
+ * clears @close_sess: so the work never acts on a freed or a later session.
+ * (LIO passes @se_sess holding no reference, right after unlinking it from
+ * the ACL: a nexus drop racing in between, by a write of NULL, could free
+ * it before this runs.  That window is LIO's, the same for every fabric.)
+ */
+static void vl_close_session(struct se_session *se_sess)
+{
+	struct vl_tpg *tpg = to_vl_tpg(se_sess->se_tpg);
+	unsigned long flags;
+
+	spin_lock_irqsave(&tpg->close_lock, flags);
+	tpg->close_sess = se_sess;
+	spin_unlock_irqrestore(&tpg->close_lock, flags);
+	schedule_work(&tpg->close_work);
 }
 
 /* ---- TPG properties LIO asks for -------------------------------------- */
@@ -217,6 +308,7 @@ static struct target_core_fabric_ops vl_fabric_ops = {
 	.queue_status			= vl_queue_status,
 	.queue_tm_rsp			= vl_queue_tm_rsp,
 	.aborted_task			= vl_aborted_task,
+	.close_session			= vl_close_session,
 	VL_FABRIC_SUBMIT_OPS
 };
 
@@ -253,7 +345,8 @@ int vl_fabric_init(const char *fabric_name)
  * vl_fabric_exit() - unregister the LIO fabric
  *
  * configfs holds a reference on this module while any directory of the
- * fabric exists, so by module exit every WWN and TPG is gone.
+ * fabric exists, so by module exit every WWN and TPG is gone, and with
+ * them every close work item (each TPG's rmdir cancels its own).
  *
  * Context: process (module exit).
  */
