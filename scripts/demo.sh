@@ -3,7 +3,8 @@
 #
 # The main job, end to end on a fresh Debian 12 machine: install what is
 # missing, fetch a Debian kernel, build vhost_lio.ko for it, boot it under
-# qemu, load the module, export a LUN through targetcli and show it.
+# qemu, load the module, export a LUN through targetcli, show it, and run
+# a guest's I/O through it (the userspace fake guest, tests/guest).
 #
 # Usage: scripts/demo.sh [6.1|6.12]   (default 6.12)
 set -u
@@ -14,6 +15,7 @@ scripts/install-deps.sh || exit 1
 read -r abi kdir < <(scripts/fetch-kernels.sh "$series" | tail -n 1)
 [ -n "${abi:-}" ] || exit 1
 make -s KDIR="$kdir" || exit 1
+make -s -C tests/guest || exit 1
 scripts/vm-run.sh -k "$series" -o "$top/results/demo-$abi" tests/vm/demo.sh >/dev/null
 rc=$?
 cat "$top/results/demo-$abi/demo.log"

@@ -14,7 +14,7 @@ cd "$top" || exit 1
 kernels=${VL_KERNELS:-6.1 6.12}
 logs=$top/results/logs
 mkdir -p "$logs"
-npass=0 nfail=0
+npass=0 nfail=0 nskip=0
 
 ok()  { npass=$((npass + 1)); echo "PASS: $*"; }
 bad() { nfail=$((nfail + 1)); echo "FAIL: $*"; }
@@ -111,6 +111,7 @@ while read -r abi kdir; do
 	while read -r verdict rest; do
 		case $verdict in
 		PASS) ok "[$abi] $rest" ;;
+		SKIP) nskip=$((nskip + 1)); echo "SKIP: [$abi] $rest" ;;
 		FAIL) bad "[$abi] $rest"
 		      t=${rest%%:*}
 		      [ -f "$top/results/$abi/$t.log" ] &&
@@ -120,5 +121,9 @@ while read -r abi kdir; do
 done <"$logs/fetch.log"
 
 echo
-echo "$npass passed, $nfail failed"
+if [ "$nskip" -gt 0 ]; then
+	echo "$npass passed, $nfail failed, $nskip skipped"
+else
+	echo "$npass passed, $nfail failed"
+fi
 [ "$nfail" -eq 0 ]

@@ -14,6 +14,14 @@ W=naa.5001405000000042          # the vhost WWPN
 I=naa.5001405000000043          # the nexus (initiator) name
 DEV=/dev/vhost-scsi
 
+# Debian's 6.1 vhost_scsi corrupts kernel memory under this suite: the
+# next allocations after it fault (GPF in __kmem_cache_alloc_node, seen
+# with and without vhost_lio loaded afterwards).  Until the triggering
+# request is isolated, the in-tree baseline is taken on 6.12 only.
+case $VL_ABI in
+6.1.*) skip "in-tree vhost_scsi of 6.1 corrupts kernel memory under vl-guest's suite (Documentation/guest-driver.md)" ;;
+esac
+
 if [ ! -x "$VLG" ]; then
 	fail "tests/guest/vl-guest is built (run 'make -C tests/guest' on the host before booting the VM)"
 	exit 1

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # The README demo, inside the VM: load vhost_lio, export a LUN with
-# targetcli, show what targetcli and configfs see.
+# targetcli, show what targetcli and configfs see, then let the fake guest
+# (tests/guest/vl-guest) do verified I/O through /dev/vhost-scsi.
 . "$VL_REPO/tests/vm/lib.sh"
 W=naa.5001405deadbeef1
 
@@ -24,6 +25,11 @@ for f in ../version tpgt_1/nexus; do
 	printf '%s: %s\n' "$f" "$(cat $CFS/vhost/$W/$f)"
 done
 ls -l $CFS/vhost/$W/tpgt_1/lun/lun_0/
-say "QEMU would now attach with: -device vhost-scsi-pci,wwpn=$W"
+say "a guest does I/O: tests/guest/vl-guest drives /dev/vhost-scsi as QEMU would"
+"$VLG" --dev "$VL_DEV" --wwpn $W --lun 0 suite 2>&1 |
+	grep -E 'INQUIRY standard|READ CAPACITY\(16\)|WRITE\(16\)/READ\(16\)|1 MiB in one|in flight at once' | head -n 8
+"$VLG" --dev "$VL_DEV" --wwpn $W --lun 0 bench --queues 1 --depth 16 --bs 4k \
+	--rw randread --seconds 3 2>&1 | grep '^vl-guest bench'
+say "QEMU attaches the same way: -device vhost-scsi-pci,wwpn=$W"
 check "clear the config" targetcli clearconfig confirm=True
 check "unload" sh -c "rmdir $CFS/vhost 2>/dev/null; rmmod vhost_lio"

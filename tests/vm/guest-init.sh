@@ -26,7 +26,11 @@ for t in $VL_TESTS; do
 	elif [ $rc -ne 0 ] && ! grep -q '^FAIL:' "$R/$name.log"; then
 		echo "FAIL $name: exited $rc without a failed check" >>"$R/checks"
 	elif ! grep -q '^\(PASS\|FAIL\):' "$R/$name.log"; then
-		echo "FAIL $name: made no checks" >>"$R/checks"
+		if grep -q '^SKIP:' "$R/$name.log"; then
+			sed -n "s/^SKIP: /SKIP $name: /p" "$R/$name.log" >>"$R/checks"
+		else
+			echo "FAIL $name: made no checks" >>"$R/checks"
+		fi
 	fi
 done
 
