@@ -48,6 +48,14 @@ while read -r abi kdir; do
 	fi
 done <"$logs/fetch.log"
 
+section "in-tree build (Debian linux-source-6.1)"
+if scripts/intree-check.sh >"$logs/intree.log" 2>&1; then
+	ok "builds in tree (drivers/vhost-lio in linux-source-6.1, W=1, no warnings)"
+else
+	bad "in-tree build (see $logs/intree.log)"
+	tail -n 20 "$logs/intree.log" | sed 's/^/    | /'
+fi
+
 section "make install (staged)"
 while read -r abi kdir; do
 	[ -n "${built[$abi]:-}" ] || continue
