@@ -34,6 +34,13 @@ static const char usage[] =
 "                      (CHECK CONDITION, the default) or bad-target\n"
 "  --extra-layouts     also a 1 MiB transfer at an odd guest address\n"
 "                      (6.12's in-tree vhost_scsi WARNs on it)\n"
+"  --only LIST         suite: run only the steps matching LIST, comma-\n"
+"                      separated shell patterns over the step names\n"
+"                      vpd rw layouts residual errors bad-address\n"
+"                      unknown-lun each-queue concurrent lun-reset\n"
+"                      abort-task nexus-reset an events (setup, REPORT\n"
+"                      LUNS, INQUIRY, READ CAPACITY and stop always run)\n"
+"  --skip LIST         suite: do not run the steps matching LIST\n"
 "  --verbose           setup steps on stderr\n"
 "  --label TEXT        prefix every check name with TEXT\n"
 "bench:\n"
@@ -49,7 +56,8 @@ enum {
 	O_DEV = 256, O_WWPN, O_TARGET, O_LUN, O_EXPECT_LUNS, O_QUEUES, O_RING,
 	O_TIMEOUT, O_MEM, O_GPA, O_SPLIT, O_NO_EIDX, O_NO_IND, O_ANY,
 	O_NO_V1, O_NO_HP, O_BAD_TGT, O_UNK_LUN, O_VERBOSE, O_DEPTH, O_BS,
-	O_RW, O_MIX, O_SECONDS, O_LABEL, O_LATE, O_EXTRA, O_HELP,
+	O_RW, O_MIX, O_SECONDS, O_LABEL, O_LATE, O_EXTRA, O_ONLY, O_SKIP,
+	O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -80,6 +88,8 @@ static const struct option longopts[] = {
 	{ "label", required_argument, NULL, O_LABEL },
 	{ "late-events", required_argument, NULL, O_LATE },
 	{ "extra-layouts", no_argument, NULL, O_EXTRA },
+	{ "only", required_argument, NULL, O_ONLY },
+	{ "skip", required_argument, NULL, O_SKIP },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -179,6 +189,8 @@ static void parse_opt(struct vl_opts *o, int c, const char *a)
 	case O_SECONDS: o->seconds = (double)num(a, 86400); break;
 	case O_LABEL: o->label = a; break;
 	case O_EXTRA: o->extra_layouts = true; break;
+	case O_ONLY: o->only = a; break;
+	case O_SKIP: o->skip = a; break;
 	case O_LATE: o->late_events_ms = (unsigned int)num(a, 3600000); break;
 	case O_HELP: fputs(usage, stdout); exit(0);
 	default: die("bad option%s", "");

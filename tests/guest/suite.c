@@ -5,6 +5,7 @@
  * for observed behaviour that is recorded rather than asserted.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,35 @@ static void finish_and_exit(int code)
 	printf("vl-guest suite: %u passed, %u failed\n", S->pass, S->fail);
 	fflush(stdout);
 	exit(code);
+}
+
+/* Does a comma-separated list of shell patterns match name? */
+static bool list_matches(const char *list, const char *name)
+{
+	char pat[64];
+	size_t n;
+
+	while (*list) {
+		n = strcspn(list, ",");
+		if (n && n < sizeof(pat)) {
+			memcpy(pat, list, n);
+			pat[n] = 0;
+			if (!fnmatch(pat, name, 0))
+				return true;
+		}
+		list += n + (list[n] == ',');
+	}
+	return false;
+}
+
+/* An optional step runs unless --only/--skip leave it out (an INFO). */
+static bool step(const char *name)
+{
+	if ((!S->o->only || list_matches(S->o->only, name)) &&
+	    (!S->o->skip || !list_matches(S->o->skip, name)))
+		return true;
+	info("step '%s' not run (--only/--skip)", name);
+	return false;
 }
 
 /* ---- running commands -------------------------------------------------- */
@@ -668,10 +698,14 @@ static void t_errors(unsigned int idx)
 		info("sense_len %u for a CHECK CONDITION (sense[0] %#04x)",
 		     io.res.sense_len, io.res.sense[0]);
 	cdb_rw(cdb, false, 10, S->blocks[idx], 1);
-	if (!run(lun, cdb, 10, NULL, 0, d, S->bsz[idx], NULL, &io))
-		check(check_cond(&io, 0x5, 0x21),
-		      "READ(10) past the last LBA: CHECK CONDITION, ILLEGAL "
-		      "REQUEST, LBA OUT OF RANGE", "%s", describe(&io));
+	if (run(lun, cdb, 10, NULL, 0, d, S->bsz[idx], NULL, &io))
+		return;
+	check(check_cond(&io, 0x5, 0x21), "READ(10) past the last LBA: "
+	      "CHECK CONDITION, ILLEGAL REQUEST, LBA OUT OF RANGE", "%s",
+	      describe(&io));
+	info("used.len for a %u-byte READ answered CHECK CONDITION (no data "
+	     "transferred, resid %u): %u", S->bsz[idx], io.res.resid,
+	     io.res.used_len);
 }
 
 /* Errors the device signalled on VHOST_SET_VRING_ERR since the last call. */
@@ -776,7 +810,8 @@ static int tmf(unsigned int subtype, unsigned int lun, uint64_t tag,
 	return ret;
 }
 
-static void t_tmf(void)
+/* Each returns false if the control queue cannot be used any more. */
+static bool t_lun_reset(void)
 {
 	unsigned int lun = S->o->lun;
 	uint8_t r;
@@ -789,17 +824,34 @@ static void t_tmf(void)
 		   "FUNCTION COMPLETE or SUCCEEDED",
 		   "%s", ret ? strerror(-ret) : resp_name(r)))
 		if (ret == -ETIMEDOUT)
-			return;
+			return false;
 	info("LOGICAL UNIT RESET answered %u (%s)", r, resp_name(r));
 	ua = tur_good(lun, "after LUN reset");
 	check(ua >= 0, "TEST UNIT READY is GOOD after the LUN reset",
 	      "never GOOD");
-	ret = tmf(VIRTIO_SCSI_T_TMF_ABORT_TASK, lun, 0xdead, &r);
+	return true;
+}
+
+static bool t_abort_task(void)
+{
+	uint8_t r;
+	int ret;
+
+	ret = tmf(VIRTIO_SCSI_T_TMF_ABORT_TASK, S->o->lun, 0xdead, &r);
 	if (!check(!ret, "TMF ABORT TASK (unknown tag) is answered", "%s",
 		   strerror(-ret)))
-		return;
+		return false;
 	info("ABORT TASK of an unknown tag answered %u (%s)", r,
 	     resp_name(r));
+	return true;
+}
+
+static void t_nexus_reset(void)
+{
+	unsigned int lun = S->o->lun;
+	uint8_t r;
+	int ret, ua;
+
 	ret = tmf(VIRTIO_SCSI_T_TMF_I_T_NEXUS_RESET, lun, 0, &r);
 	if (!check(!ret, "TMF I_T NEXUS RESET is answered", "%s",
 		   strerror(-ret)))
@@ -808,6 +860,16 @@ static void t_tmf(void)
 	ua = tur_good(lun, "after I_T nexus reset");
 	check(ua >= 0, "TEST UNIT READY is GOOD after the I_T nexus reset",
 	      "never GOOD");
+}
+
+static void t_tmf(void)
+{
+	if (step("lun-reset") && !t_lun_reset())
+		return;
+	if (step("abort-task") && !t_abort_task())
+		return;
+	if (step("nexus-reset"))
+		t_nexus_reset();
 }
 
 static void t_an(uint32_t type, const char *name)
@@ -1038,26 +1100,39 @@ int run_suite(const struct vl_opts *o)
 		t_tur(s.luns[i]);
 		t_capacity(i);
 	}
-	t_vpd(o->lun);
-	for (i = 0; i < s.nluns; i++)
-		if (s.have_cap[i])
-			t_rw(i);
+	if (step("vpd"))
+		t_vpd(o->lun);
+	if (step("rw"))
+		for (i = 0; i < s.nluns; i++)
+			if (s.have_cap[i])
+				t_rw(i);
 	idx = lun_index(o->lun);
 	if (!check(idx >= 0, "the LUN under test (--lun) is reported and "
 		   "sized", "LUN %u", o->lun))
 		goto stop;
-	for (i = 0; i < sizeof(layout_tests) / sizeof(layout_tests[0]); i++)
-		t_layout(&layout_tests[i], (unsigned int)idx);
-	t_residual((unsigned int)idx);
-	t_errors((unsigned int)idx);
-	t_bad_address();
-	t_unknown_lun();
-	t_each_queue((unsigned int)idx);
-	t_concurrent((unsigned int)idx);
+	if (step("layouts"))
+		for (i = 0; i < sizeof(layout_tests) / sizeof(layout_tests[0]);
+		     i++)
+			t_layout(&layout_tests[i], (unsigned int)idx);
+	if (step("residual"))
+		t_residual((unsigned int)idx);
+	if (step("errors"))
+		t_errors((unsigned int)idx);
+	if (step("bad-address"))
+		t_bad_address();
+	if (step("unknown-lun"))
+		t_unknown_lun();
+	if (step("each-queue"))
+		t_each_queue((unsigned int)idx);
+	if (step("concurrent"))
+		t_concurrent((unsigned int)idx);
 	t_tmf();
-	t_an(VIRTIO_SCSI_T_AN_QUERY, "AN QUERY");
-	t_an(VIRTIO_SCSI_T_AN_SUBSCRIBE, "AN SUBSCRIBE");
-	t_events();
+	if (step("an")) {
+		t_an(VIRTIO_SCSI_T_AN_QUERY, "AN QUERY");
+		t_an(VIRTIO_SCSI_T_AN_SUBSCRIBE, "AN SUBSCRIBE");
+	}
+	if (step("events"))
+		t_events();
 stop:
 	t_stop();
 	finish_and_exit(s.fail ? 1 : 0);

@@ -44,6 +44,7 @@ struct vl_opts {
 	int bad_target_resp;		/* expected virtio response */
 	bool unknown_lun_bad_target;	/* else: CHECK CONDITION */
 	bool extra_layouts;		/* layouts that upset in-tree 6.12 */
+	const char *only, *skip;	/* suite steps: fnmatch patterns, a,b */
 	bool verbose;
 	const char *label;		/* prefix of every check line */
 	/* bench */
