@@ -14,12 +14,22 @@ W=naa.5001405000000042          # the vhost WWPN
 I=naa.5001405000000043          # the nexus (initiator) name
 DEV=/dev/vhost-scsi
 
-# Debian's 6.1 vhost_scsi corrupts kernel memory under this suite: the
-# next allocations after it fault (GPF in __kmem_cache_alloc_node, seen
-# with and without vhost_lio loaded afterwards).  Until the triggering
-# request is isolated, the in-tree baseline is taken on 6.12 only.
+# Debian's 6.1 vhost_scsi corrupts kernel memory after a TMF LOGICAL UNIT
+# RESET: it puts its reserve TMF back with list_add_tail()'s arguments
+# swapped, which drops the TPG's other reserve TMFs from the list; unlinking
+# the TPG's LUNs then runs the list dry and kfree()s a pointer 1144 bytes
+# into the TPG (kmalloc-2k), and a later allocation faults (GPF in
+# __kmem_cache_alloc_node).  Documentation/differential.md has the proof.
+# So on 6.1 the suite runs without its LUN reset step; 6.12 runs it all.
+SUITE_SKIP=
 case $VL_ABI in
-6.1.*) skip "in-tree vhost_scsi of 6.1 corrupts kernel memory under vl-guest's suite (Documentation/guest-driver.md)" ;;
+6.1.*)
+	SUITE_SKIP="--skip lun-reset"
+	echo "INFO: $VL_ABI: TMF LOGICAL UNIT RESET left out of the suite" \
+		"(--skip lun-reset): after one LUN reset on a TPG with two" \
+		"LUNs, unlinking them makes this vhost_scsi kfree() a pointer" \
+		"into the TPG and corrupt slab memory (Documentation/differential.md)"
+	;;
 esac
 
 if [ ! -x "$VLG" ]; then
@@ -35,11 +45,12 @@ check "$DEV is a character device" test -c $DEV
 check "configfs: fileio LUN 0, rd_mcp LUN 1, nexus" vlg_config vhost $W $I
 
 start=$(date +%s)
-"$VLG" --dev $DEV --wwpn $W --target 1 --lun 0 --expect-luns 0,1 suite
+"$VLG" --dev $DEV --wwpn $W --target 1 --lun 0 --expect-luns 0,1 $SUITE_SKIP \
+	suite
 same "vl-guest suite (defaults) exit status" $? 0
 "$VLG" --dev $DEV --wwpn $W --target 1 --lun 1 --expect-luns 0,1 \
 	--split-mem --queues 4 --ring 256 --no-event-idx --no-indirect \
-	--label "[split,4q,256,no-eidx,no-ind] " suite
+	--label "[split,4q,256,no-eidx,no-ind] " $SUITE_SKIP suite
 same "vl-guest suite (split memory, 4 queues, no EVENT_IDX/INDIRECT) exit status" $? 0
 echo "suite runs took $(( $(date +%s) - start ))s"
 

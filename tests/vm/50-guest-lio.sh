@@ -30,6 +30,44 @@ cat /tmp/vlg-bench.out
 check "bench ran 5 s and printed a BENCH line (exit $rc)" \
 	sh -c "[ $rc -eq 0 ] && grep -q '^BENCH .* iops=[0-9]' /tmp/vlg-bench.out"
 
+# Robustness: the sequence that corrupts slab memory in Debian 6.1's
+# in-tree vhost_scsi (Documentation/differential.md): LUN resets on a TPG
+# with two LUNs, a LUN unlinked, another LUN reset, every LUN unlinked and
+# linked again, then allocations of every size.  vhost_lio must answer the
+# resets and survive (a crash shows as a guest that did not finish).
+T=$CFS/vhost/$W/tpgt_1
+unlink_lun() { rm $T/lun/lun_$1/port$1 && rmdir $T/lun/lun_$1; }
+unlink1_relink() {
+	unlink_lun 1 && mkdir $T/lun/lun_0 $T/lun/lun_1 &&
+	ln -s $CFS/core/fileio_7/vlg_file $T/lun/lun_0/port0 &&
+	ln -s $CFS/core/rd_mcp_7/vlg_ram $T/lun/lun_1/port1
+}
+churn() {	# TPGs are kmalloc-2k objects, like the in-tree one
+	for _i in $(seq 1 100); do
+		mkdir -p $CFS/vhost/$1/tpgt_$_i &&
+		rmdir $CFS/vhost/$1/tpgt_$_i || return 1
+	done
+	rmdir $CFS/vhost/$1 && find /usr/share/doc -xdev >/dev/null &&
+	modprobe target_core_iblock && rmmod target_core_iblock
+}
+lun_reset() {	# LUN [ARGS]: vl-guest's LUN reset step alone (its setup
+	_l=$1; shift	# checks only show up when they fail)
+	"$VLG" --dev "$VL_DEV" --wwpn $W --target 1 --lun $_l "$@" \
+		--only lun-reset --label "[reset+unlink LUN $_l] " suite \
+		>/tmp/vlg-reset.out 2>&1
+	same "[reset+unlink LUN $_l] vl-guest --only lun-reset exit status" $? 0
+	grep -E '^FAIL|^PASS: \[[^]]*\] .*(RESET|reset)' /tmp/vlg-reset.out
+}
+taskset -cp 0 $$ >/dev/null 2>&1	# frees and allocations on one CPU
+lun_reset 0
+lun_reset 1
+check "[reset+unlink] unlink LUN 0 after the LUN resets" unlink_lun 0
+lun_reset 1 --expect-luns 1
+check "[reset+unlink] unlink LUN 1, then link both LUNs again" unlink1_relink
+check "[reset+unlink] allocations of every size afterwards (TPG churn, find, modprobe)" \
+	churn naa.5001405000000059
+taskset -cp "0-$(($(nproc --all) - 1))" $$ >/dev/null 2>&1
+
 check "tear down" vlg_teardown vhost $W
 check "rmmod vhost_lio" rmmod vhost_lio
 check "LIO core unloads" lio_unload
