@@ -155,7 +155,13 @@ static void vl_io_answer_cmd(struct vl_vq *vq, struct vl_slot *s)
 		if (se->se_cmd_flags & SCF_OVERFLOW_BIT)
 			resp = VL_VSCSI_S_OVERRUN;
 	}
-	if (s->data_in && resp == VL_VSCSI_S_OK)
+	/*
+	 * used.len must not count bytes we did not write (virtio 2.7.8): LIO
+	 * reports no transfer count for a failed command, so only a GOOD
+	 * read counts its data.
+	 */
+	if (s->data_in && resp == VL_VSCSI_S_OK &&
+	    se->scsi_status == SAM_STAT_GOOD)
 		data_in = s->req.data_len - min(resid, s->req.data_len);
 
 	vl_vscsi_fill_cmd_resp(&r, resp, se->scsi_status, s->vcmd.sense_buf,
