@@ -9,6 +9,9 @@
 #                             alias file, and run depmod; DESTDIR= for staging
 #   make unit                 userspace unit tests of the portable core
 #   make check                every test: unit tests, then the VM tests
+#   make bench                in-tree vhost_scsi vs vhost_lio, one VM boot;
+#                             BENCH_ARGS="-k 6.1 -r 5" passes options
+#                             (Documentation/performance.md)
 #   make clean
 #
 # Each kernel's objects go to build/<kernelrelease>/, so builds for several
@@ -20,7 +23,7 @@ TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 KREL = $(shell sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 BUILD = $(TOP)/build/$(KREL)
 
-.PHONY: all modules install clean unit fuzz check demo
+.PHONY: all modules install clean unit fuzz check demo bench
 
 all: modules
 
@@ -48,6 +51,9 @@ check:
 
 demo:
 	$(TOP)/scripts/demo.sh
+
+bench:
+	$(TOP)/scripts/bench.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf $(TOP)/build

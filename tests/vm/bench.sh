@@ -1,0 +1,239 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Benchmark, not a test: not named [0-9]*.sh, so `make check` does not run
+# it; scripts/bench.sh boots a VM with it and turns its RUN lines into a
+# table (Documentation/performance.md).  Nothing here asserts a timing: the
+# only checks are that the setup worked and that the runs did I/O without
+# errors.
+#
+# In one boot, both modules side by side: the in-tree vhost_scsi owns
+# fabric "vhost" and /dev/vhost-scsi, vhost_lio is loaded with
+# fabric_name=vlio devname=vhost-lio.  Each exports its own rd_mcp
+# backstore with rd_nullio=1 (no data copy: what is left is the vhost and
+# LIO path) as LUN 0 of tpgt_1, and the same `vl-guest bench` commands run
+# against both, interleaved (the order alternates from run to run), after
+# an unrecorded warm-up run of each.
+#
+# Knobs (environment; scripts/bench.sh sets them through a wrapper):
+#   VLB_RUNS     runs of every case on every module (3)
+#   VLB_SECONDS  seconds per run, at least 4 (5)
+#   VLB_CASES    cases, from the table in bench_args() (all of them)
+#   VLB_MODULES  "intree lio" (default), or one of them
+#   VLB_SUBMIT_TYPE  if set, written to both backstores' attrib/submit_type
+#                (Linux 6.9+: 0 fabric default, 1 direct, 2 queued)
+#
+# Output: one line per run,
+#   RUN mod=M case=C run=N <vl-guest's BENCH fields> window_s=..
+#       win_busy_pct=.. ctxt_per_io=.. intr_per_io=.. wk_us_per_io=..
+#       wk_slices_per_io=.. wk_threads=.. kw_us_per_io=.. kw_slices_per_io=..
+# where the extra fields come from a window inside the run (from 1 s after
+# its start to ~1.5 s before its end): system-wide busy share, context
+# switches and interrupts per I/O; the CPU time per I/O and the times
+# scheduled in per I/O (schedstat) of the module's vhost worker threads
+# (in-tree: vhost-<pid>; ours: vhost-lio-<pid>.N) and of all kworkers
+# (LIO's submission and completion work).
+. "$VL_REPO/tests/vm/lib.sh"
+
+VLB_RUNS=${VLB_RUNS:-3}
+VLB_SECONDS=${VLB_SECONDS:-5}
+VLB_CASES=${VLB_CASES:-"1x1 2x32 2x32w 2x32-64k"}
+VLB_MODULES=${VLB_MODULES:-"intree lio"}
+[ "$VLB_SECONDS" -ge 4 ] 2>/dev/null || VLB_SECONDS=4
+
+W_INTREE=naa.5001405000000b01	# in-tree vhost_scsi's WWPN
+W_LIO=naa.5001405000000b02	# vhost_lio's WWPN
+NEXUS=naa.5001405000000b0f
+RD_PAGES=262144			# 1 GiB of LBAs; nullio allocates nothing
+
+if [ ! -x "$VLG" ]; then
+	fail "tests/guest/vl-guest is built (make -C tests/guest)"
+	exit 1
+fi
+
+# bench_args CASE: vl-guest bench options of a case.
+bench_args() {
+	case $1 in
+	1x1)		echo "--queues 1 --depth 1 --bs 4k --rw randread" ;;
+	2x16)		echo "--queues 2 --depth 16 --bs 4k --rw randread" ;;
+	2x32)		echo "--queues 2 --depth 32 --bs 4k --rw randread" ;;
+	2x32w)		echo "--queues 2 --depth 32 --bs 4k --rw randwrite" ;;
+	2x32-64k)	echo "--queues 2 --depth 32 --bs 64k --rw randread" ;;
+	2x16rw)		echo "--queues 2 --depth 16 --bs 4k --rw randrw --mix 70" ;;
+	*)		return 1 ;;
+	esac
+}
+
+# mod_fabric / mod_dev / mod_wwpn MODULE
+mod_fabric() { [ "$1" = intree ] && echo vhost || echo vlio; }
+mod_dev() { [ "$1" = intree ] && echo /dev/vhost-scsi || echo /dev/vhost-lio; }
+mod_wwpn() { [ "$1" = intree ] && echo $W_INTREE || echo $W_LIO; }
+
+# export_lun MODULE: rd_mcp nullio backstore as LUN 0 of FABRIC/WWPN/tpgt_1.
+export_lun() {
+	_f=$CFS/$(mod_fabric "$1") _w=$(mod_wwpn "$1")
+	_b=$CFS/core/rd_mcp_9/vlb_$1
+	mkdir -p "$_b" &&
+	put "$_b/control" "rd_pages=$RD_PAGES,rd_nullio=1" &&
+	put "$_b/enable" 1 &&
+	{ [ -z "${VLB_SUBMIT_TYPE:-}" ] ||
+	  put "$_b/attrib/submit_type" "$VLB_SUBMIT_TYPE"; } &&
+	mkdir -p "$_f/$_w/tpgt_1/lun/lun_0" &&
+	ln -s "$_b" "$_f/$_w/tpgt_1/lun/lun_0/port0" &&
+	put "$_f/$_w/tpgt_1/nexus" $NEXUS
+}
+
+unexport_lun() {
+	_f=$CFS/$(mod_fabric "$1") _w=$(mod_wwpn "$1")
+	_t=$_f/$_w/tpgt_1
+	rm -f "$_t/lun/lun_0/port0"
+	rmdir "$_t/lun/lun_0" 2>/dev/null
+	put "$_t/nexus" NULL 2>/dev/null
+	rmdir "$_t" "$_f/$_w" "$_f" "$CFS/core/rd_mcp_9/vlb_$1" 2>/dev/null
+	[ ! -e "$_f" ]
+}
+
+# sample: one snapshot, "uptime busy total ctxt intr" from /proc/uptime
+# and /proc/stat (busy: all but idle and iowait), then "run_ns slices
+# threads" from /proc/<pid>/task/<tid>/schedstat summed over three sets
+# of threads: the in-tree vhost workers (vhost-<pid>), ours
+# (vhost-lio-<pid>.N), and all kworkers (where LIO queues submissions and
+# completions).  One awk over grep -H output: threads may exit meanwhile.
+sample() {
+	{
+		echo "U $(cat /proc/uptime)"
+		cat /proc/stat
+		grep -H '' /proc/[0-9]*/task/[0-9]*/comm 2>/dev/null
+		grep -H '' /proc/[0-9]*/task/[0-9]*/schedstat 2>/dev/null
+	} | awk '
+	function cls(c) {
+		if (c ~ /^vhost-lio-/) return "lio"
+		if (c ~ /^vhost-[0-9]/) return "intree"
+		if (c ~ /^kworker\//) return "kw"
+		return ""
+	}
+	/^\/proc\// {
+		i = index($0, ":"); path = substr($0, 1, i - 1)
+		val = substr($0, i + 1)
+		if (path ~ /\/comm$/) {
+			sub(/\/comm$/, "", path); comm[path] = val
+		} else {
+			sub(/\/schedstat$/, "", path); k = cls(comm[path])
+			if (k != "") {
+				split(val, v, " ")
+				ns[k] += v[1]; sl[k] += v[3]; n[k]++
+			}
+		}
+		next
+	}
+	$1 == "U" { up = $2 }
+	$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; b = t - $5 - $6 }
+	$1 == "ctxt" { c = $2 }
+	$1 == "intr" { it = $2 }
+	END {
+		printf "%s %d %d %d %d", up, b, t, c, it
+		split("intree lio kw", ks, " ")
+		for (j = 1; j <= 3; j++)
+			printf " %.0f %d %d", ns[ks[j]], sl[ks[j]], n[ks[j]]
+		printf "\n"
+	}'
+}
+
+# run_one MODULE CASE RUN: one vl-guest bench run; prints its RUN line.
+run_one() {
+	_m=$1 _c=$2 _r=$3 _o=/tmp/vlb-$1-$2-$3.out
+	"$VLG" --dev "$(mod_dev "$_m")" --wwpn "$(mod_wwpn "$_m")" --lun 0 \
+		bench $(bench_args "$_c") --seconds "$VLB_SECONDS" >"$_o" 2>&1 &
+	_p=$!
+	sleep 1
+	_s0=$(sample)
+	sleep "$((VLB_SECONDS - 3)).5"
+	_s1=$(sample)
+	wait $_p
+	_rc=$?
+	if [ $_rc -ne 0 ] || ! grep -q '^BENCH .* errors=0 ' "$_o"; then
+		echo "run $_m $_c $_r: exit $_rc"
+		sed 's/^/    | /' "$_o"
+		return 1
+	fi
+	grep '^BENCH ' "$_o" | awk -v m="$_m" -v c="$_c" -v r="$_r" \
+		-v s0="$_s0" -v s1="$_s1" '
+	{
+		sub(/^BENCH /, "")
+		for (i = 1; i <= NF; i++) {
+			split($i, kv, "=")
+			if (kv[1] == "iops")
+				iops = kv[2]
+		}
+		split(s0, a, " "); split(s1, b, " ")
+		dt = b[1] - a[1]
+		ios = iops * dt
+		if (ios <= 0)
+			ios = 1
+		w = m == "intree" ? 6 : 9	# the module worker fields
+		printf "RUN mod=%s case=%s run=%s %s window_s=%.2f " \
+		       "win_busy_pct=%.1f ctxt_per_io=%.2f intr_per_io=%.2f " \
+		       "wk_us_per_io=%.2f wk_slices_per_io=%.3f wk_threads=%d " \
+		       "kw_us_per_io=%.2f kw_slices_per_io=%.3f\n",
+		       m, c, r, $0, dt,
+		       (b[3] > a[3] ? 100 * (b[2] - a[2]) / (b[3] - a[3]) : 0),
+		       (b[4] - a[4]) / ios, (b[5] - a[5]) / ios,
+		       (b[w] - a[w]) / 1000 / ios, (b[w + 1] - a[w + 1]) / ios,
+		       b[w + 2], (b[12] - a[12]) / 1000 / ios,
+		       (b[13] - a[13]) / ios
+	}'
+}
+
+# ---- setup ----------------------------------------------------------------
+for c in $VLB_CASES; do
+	bench_args "$c" >/dev/null || { fail "unknown case $c"; exit 1; }
+done
+check "load target_core_mod" modprobe target_core_mod
+for m in $VLB_MODULES; do
+	case $m in
+	intree) check "load the in-tree vhost_scsi (fabric vhost)" modprobe vhost_scsi ;;
+	lio) check "load vhost_lio (fabric vlio, /dev/vhost-lio)" \
+		vl_load fabric_name=vlio devname=vhost-lio ;;
+	*) fail "unknown module $m"; exit 1 ;;
+	esac
+	check "$m: rd_mcp nullio LUN 0 and nexus" export_lun "$m"
+done
+
+echo "bench: $(uname -r), $(nproc) CPUs, runs=$VLB_RUNS seconds=$VLB_SECONDS${VLB_SUBMIT_TYPE:+ submit_type=$VLB_SUBMIT_TYPE}"
+echo "bench: cases: $VLB_CASES; modules: $VLB_MODULES"
+for c in $VLB_CASES; do
+	echo "CASE $c $(bench_args "$c")"
+done
+
+# ---- runs -----------------------------------------------------------------
+bad=0
+for m in $VLB_MODULES; do		# warm-up, not recorded
+	"$VLG" --dev "$(mod_dev "$m")" --wwpn "$(mod_wwpn "$m")" --lun 0 bench \
+		--queues 2 --depth 16 --seconds 1 >/dev/null 2>&1 ||
+		{ echo "warm-up on $m failed"; bad=$((bad + 1)); }
+done
+r=1
+while [ $r -le "$VLB_RUNS" ]; do
+	if [ $((r % 2)) -eq 1 ]; then order=$VLB_MODULES
+	else order=$(echo "$VLB_MODULES" | awk '{ for (i = NF; i; i--) printf "%s ", $i }')
+	fi
+	for c in $VLB_CASES; do
+		for m in $order; do
+			run_one "$m" "$c" "$r" || bad=$((bad + 1))
+		done
+	done
+	r=$((r + 1))
+done
+same "every bench run finished with no I/O error" "$bad" 0
+
+# ---- teardown -------------------------------------------------------------
+for m in $VLB_MODULES; do
+	check "$m: tear down the LUN" unexport_lun "$m"
+done
+rmdir $CFS/core/rd_mcp_9 2>/dev/null
+for m in $VLB_MODULES; do
+	case $m in
+	intree) check "rmmod vhost_scsi" rmmod vhost_scsi ;;
+	lio) check "rmmod vhost_lio" rmmod vhost_lio ;;
+	esac
+done
+check "LIO core unloads" lio_unload
