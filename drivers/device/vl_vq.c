@@ -29,6 +29,12 @@
  * vl_vq_queue_work() - ask the queue's worker to look at the queue
  * @vq: the queue
  *
+ * Only the caller that sets the queue's pending bit wakes the worker:
+ * while the bit is set, the worker has yet to clear it and will then see
+ * everything queued before.  So a burst of LIO completions costs one
+ * wakeup, not one wake_up_process() (the task's pi_lock, interrupts off)
+ * per command.
+ *
  * Context: any, including the eventfd wakeup (spinlock held) and LIO's
  * completion contexts.
  */
@@ -38,9 +44,13 @@ void vl_vq_queue_work(struct vl_vq *vq)
 
 	if (!w)
 		return;
-	/* Pairs with the worker's test_and_clear_bit() (a full barrier). */
-	set_bit(vq->pending_bit, &w->pending);
-	wake_up_process(w->task);
+	/*
+	 * A full barrier, as is the worker's test_and_clear_bit(): work
+	 * published before it (a done-list push, a ring update) is seen by
+	 * the service round that clears the bit.
+	 */
+	if (!test_and_set_bit(vq->pending_bit, &w->pending))
+		wake_up_process(w->task);
 }
 
 static void vl_vq_service(struct vl_vq *vq)
