@@ -263,8 +263,14 @@ static long vl_dev_ioctl_locked(struct vl_dev *dev, unsigned int cmd,
 		return vl_set_owner(dev);
 	}
 
-	/* Everything else is the owner's business. */
-	if (dev->owner != current)
+	/*
+	 * Everything else is the owner's business: any thread of the owner's
+	 * process, as in vhost (vhost_dev_check_owner() compares the mm).
+	 * QEMU sets the owner from its main thread at realize, but sets the
+	 * features, memory table, rings and endpoint from a vCPU thread when
+	 * the guest's driver sets DRIVER_OK.
+	 */
+	if (!dev->owner || dev->mm != current->mm)
 		return -EPERM;
 
 	switch (cmd) {

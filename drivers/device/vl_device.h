@@ -188,7 +188,8 @@ struct vl_worker {
  * struct vl_dev - the state behind one open /dev/vhost-scsi
  * @mutex: serialises ioctls and release (the "device-layer mutex" of the
  *	   lock order in vhost_lio.h)
- * @owner: the VHOST_SET_OWNER caller, whose mm and cgroups workers use;
+ * @owner: the VHOST_SET_OWNER caller, whose mm and cgroups workers use
+ *	   (any thread with that mm may then use the device);
  *	   NULL until then
  * @mm: @owner's mm (a reference held by get_task_mm())
  * @features: acked features (VHOST_SET_FEATURES)
