@@ -454,10 +454,9 @@ static int vl_vq_set_addr(struct vl_vq *vq, void __user *argp)
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
-	if (a.flags & ~(1U << VHOST_VRING_F_LOG))
+	/* The only flag is VHOST_VRING_F_LOG: no dirty logging is offered. */
+	if (a.flags)
 		return -EOPNOTSUPP;
-	if (a.flags & (1U << VHOST_VRING_F_LOG))
-		return -EOPNOTSUPP;	/* no dirty logging: not offered */
 	if ((a.desc_user_addr & (VL_VRING_DESC_ALIGN - 1)) ||
 	    (a.avail_user_addr & (VL_VRING_AVAIL_ALIGN - 1)) ||
 	    (a.used_user_addr & (VL_VRING_USED_ALIGN - 1)))
