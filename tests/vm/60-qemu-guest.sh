@@ -1,0 +1,123 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The real client: an unmodified QEMU (Debian's) boots a Linux guest with
+# -device vhost-scsi-pci on vhost_lio, and that guest's virtio_scsi drives
+# two disks: LUN 0 of tpgt_1 (fileio) and of tpgt_2 (rd_mcp) of one WWPN.
+# The nested guest (tests/vm/nested/) checks INQUIRY, READ CAPACITY and
+# REPORT LUNS, runs fio with crc32c verification on both disks, verifies
+# again after dropping caches and writes a marker to disk 1; here we relay
+# its checks, find the marker in the backing file, and check that QEMU
+# ended the device cleanly (CLEAR_ENDPOINT at power-off: the TPGs come
+# apart and the module unloads).
+. "$VL_REPO/tests/vm/lib.sh"
+. "$VL_REPO/tests/vm/nested/lib.sh"
+
+W=naa.5001405000000060          # the vhost WWPN
+I1=naa.5001405000000061         # nexus of tpgt_1
+I2=naa.5001405000000062         # nexus of tpgt_2
+V=$CFS/$VL_FABRIC
+T1=$V/$W/tpgt_1
+T2=$V/$W/tpgt_2
+IMG=/tmp/nested-disk1.img
+SIZE1=67108864                  # fileio, 64 MiB
+RDPAGES=8192                    # rd_mcp, 32 MiB
+SIZE2=$((RDPAGES * 4096))
+FIOSIZE=1M                      # per disk: ~60 IOPS each two levels of TCG down
+OFF=$((24 * 1048576 + 7 * 4096))  # inside both disks, past fio's area
+NESTED_CHECKS=23                # PASS:/FAIL: lines tests/vm/nested/guest.sh makes
+MARK="vhost-lio nested marker $$.$(date +%s).$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
+
+t_start=$(date +%s)
+elapsed() { echo $(( $(date +%s) - t_start ))s; }
+
+config() {
+	truncate -s $SIZE1 $IMG &&
+	mkdir -p $CFS/core/fileio_60/ndisk1 $CFS/core/rd_mcp_60/ndisk2 &&
+	put $CFS/core/fileio_60/ndisk1/control "fd_dev_name=$IMG,fd_dev_size=$SIZE1" &&
+	put $CFS/core/fileio_60/ndisk1/enable 1 &&
+	put $CFS/core/rd_mcp_60/ndisk2/control "rd_pages=$RDPAGES" &&
+	put $CFS/core/rd_mcp_60/ndisk2/enable 1 &&
+	mkdir -p $V/$W && mkdir $T1 $T2 $T1/lun/lun_0 $T2/lun/lun_0 &&
+	ln -s $CFS/core/fileio_60/ndisk1 $T1/lun/lun_0/port0 &&
+	ln -s $CFS/core/rd_mcp_60/ndisk2 $T2/lun/lun_0/port0 &&
+	put $T1/nexus $I1 &&
+	put $T2/nexus $I2
+}
+
+unlink_luns() {
+	rm $T1/lun/lun_0/port0 $T2/lun/lun_0/port0 &&
+	rmdir $T1/lun/lun_0 $T2/lun/lun_0 &&
+	put $T1/nexus NULL && put $T2/nexus NULL
+}
+
+# Whatever state a failure left, take it all down (no checks).
+cleanup() {
+	rm -f $T1/lun/lun_0/port0 $T2/lun/lun_0/port0 2>/dev/null
+	rmdir $T1/lun/lun_0 $T2/lun/lun_0 2>/dev/null
+	put $T1/nexus NULL 2>/dev/null; put $T2/nexus NULL 2>/dev/null
+	rmdir $T1 $T2 $V/$W $V 2>/dev/null
+	rmdir $CFS/core/fileio_60/ndisk1 $CFS/core/fileio_60 \
+	      $CFS/core/rd_mcp_60/ndisk2 $CFS/core/rd_mcp_60 2>/dev/null
+}
+
+check "load target_core_mod, target_core_file" sh -c "modprobe target_core_mod && modprobe target_core_file"
+check "load vhost_lio" vl_load
+check "configfs: $W tpgt_1 (fileio LUN 0) and tpgt_2 (rd_mcp LUN 0), nexuses" config
+
+rm -rf "$NESTED"
+mkdir -p "$NESTED/out"
+check "nested initramfs: busybox, fio, sg3_utils, the $VL_ABI modules" nested_initrd
+ls -l "$NESTED/initramfs.cpio"
+echo "initramfs built at $(elapsed)"
+{
+	printf 'VL_REPO=%s\n' "$VL_REPO"
+	printf 'NM=%s\n' "'$MARK'"
+	printf 'NOFF=%s\nNFIO=%s\n' $OFF "$FIOSIZE"
+	printf 'NSIZE1=%s\nNPROD1=%s\n' $SIZE1 FILEIO
+	printf 'NSIZE2=%s\nNPROD2=%s\n' $SIZE2 RAMDISK-MCP
+} >"$NESTED/out/plan"
+echo "setup done at $(elapsed); booting the nested guest"
+
+t_boot=$(date +%s)
+nested_boot $W 240
+rc=$?
+t_end=$(date +%s)
+echo "nested QEMU exited $rc after $(( t_end - t_boot ))s (test at $(elapsed)); console last written $(( t_end - $(stat -c %Y "$NESTED/console.log") ))s before, done $(( t_end - $(stat -c %Y "$NESTED/out/done") ))s before"
+# Everything the nested guest left, for the record: results/<abi>/nested/.
+rm -rf "$R/nested"
+cp -r "$NESTED/out" "$R/nested"
+cp "$NESTED/console.log" "$NESTED/qemu.log" "$R/nested/" 2>/dev/null
+[ -f "$NESTED/strace.log" ] && cp "$NESTED/strace.log" "$R/nested/"
+echo "--- QEMU's output"
+cat "$NESTED/qemu.log"
+echo "--- the nested guest's checks and output"
+sed 's/^\(PASS\|FAIL\): /\1: nested guest: /' "$NESTED/out/nested.log" 2>/dev/null
+echo "---"
+same "QEMU exit status (the guest powered off within 240 s)" $rc 0
+check "the nested guest ran to its end" test -f "$NESTED/out/done"
+same "the nested guest made its $NESTED_CHECKS checks" \
+	"$(grep -c '^\(PASS\|FAIL\): ' "$NESTED/out/nested.log" 2>/dev/null)" $NESTED_CHECKS
+
+if [ -f "$NESTED/strace.log" ]; then
+	nested_vhost_ioctls >"$NESTED/ioctls"
+	echo "--- QEMU's vhost ioctls (strace)"
+	cat "$NESTED/ioctls"
+	check "QEMU: VHOST_SCSI_SET_ENDPOINT succeeded" grep -qx 'VHOST_SCSI_SET_ENDPOINT = 0' "$NESTED/ioctls"
+	check "QEMU: VHOST_SCSI_CLEAR_ENDPOINT at power-off succeeded" \
+		sh -c "tail -n 20 $NESTED/ioctls | grep -qx 'VHOST_SCSI_CLEAR_ENDPOINT = 0'"
+fi
+
+same "the marker is in the fileio backing file at byte $OFF" \
+	"$(dd if=$IMG bs=4096 skip=$((OFF / 4096)) count=1 2>/dev/null | head -c ${#MARK})" "$MARK"
+
+# QEMU has closed the device: nothing holds the TPGs any more.
+check "unlink the LUNs and drop both nexuses" unlink_luns
+check "remove tpgt_1 and tpgt_2 (unpinned after QEMU's exit)" rmdir $T1 $T2
+check "remove the WWPN and the fabric directory" rmdir $V/$W $V
+check "remove the backstores" rmdir $CFS/core/fileio_60/ndisk1 $CFS/core/fileio_60 \
+	$CFS/core/rd_mcp_60/ndisk2 $CFS/core/rd_mcp_60
+cleanup
+check "rmmod vhost_lio" rmmod vhost_lio
+check "LIO core unloads" lio_unload
+rm -f $IMG
+echo "test done at $(elapsed)"

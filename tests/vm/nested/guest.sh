@@ -1,0 +1,120 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The nested guest's work (/vl/guest.sh in its initramfs, run by
+# tests/vm/nested/init with busybox sh): a Linux guest with virtio_scsi on
+# QEMU's vhost-scsi-pci, i.e. on vhost_lio in the first guest.  Finds the
+# two disks (LUN 0 of targets 1 and 2), asks them INQUIRY, READ CAPACITY
+# and REPORT LUNS with sg3_utils, runs fio with crc32c verification on
+# both, verifies again after flushing their buffers, writes a marker to
+# disk 1 for the first guest to find in the backing file, then powers off.
+# Checks go to /out/nested.log as PASS:/FAIL: lines
+# (tests/vm/60-qemu-guest.sh relays them); /out/done says it ran to the
+# end.  /out is the first guest's $NESTED/out, over 9p.
+O=/out
+. "$O/plan"
+export PATH=/bin:/usr/bin
+. /vl/lib.sh
+
+up() { cut -d' ' -f1 /proc/uptime; }
+note() { echo "nested: [$(up)] $*" >/dev/console; echo "[$(up)] $*"; }
+
+# "C:T:L blockdev" of each SCSI disk (the host number is whatever
+# virtio_scsi got; channel, target and LUN are what vhost-scsi defines).
+disks() {
+	for d in /sys/class/scsi_disk/*; do
+		for b in "$d"/device/block/*; do
+			[ -e "/dev/${b##*/}" ] && echo "${d##*/[0-9]:} ${b##*/}"
+		done
+	done | sort
+}
+
+ndisks() {
+	set -- /sys/class/scsi_disk/*/device/block/*
+	[ -e "$1" ] && echo $# || echo 0
+}
+
+main() {
+	note "guest.sh starts; kernel $(uname -r)"
+	n=600
+	while [ "$(ndisks)" -lt 2 ] && [ $n -gt 0 ]; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	disks
+	same "two SCSI disks: LUN 0 of target 1 and of target 2" \
+		"$(disks | cut -d' ' -f1 | tr '\n' ' ')" "0:1:0 0:2:0 "
+	D1=/dev/$(disks | awk '$1 == "0:1:0" { print $2 }')
+	D2=/dev/$(disks | awk '$1 == "0:2:0" { print $2 }')
+	note "disks: target 1 = $D1, target 2 = $D2"
+	check "disk 1 is a block device" test -b "$D1"
+	check "disk 2 is a block device" test -b "$D2"
+
+	i=1
+	for d in "$D1" "$D2"; do
+		eval "want_prod=\$NPROD$i want_size=\$NSIZE$i"
+		sg_inq "$d" >"$O/sg_inq-$i.txt" 2>&1
+		sg_readcap "$d" >"$O/sg_readcap-$i.txt" 2>&1
+		sg_luns "$d" >"$O/sg_luns-$i.txt" 2>&1
+		same "disk $i: INQUIRY vendor" \
+			"$(sed -n 's/^ *Vendor identification: *\([^ ]*\).*/\1/p' "$O/sg_inq-$i.txt")" LIO-ORG
+		same "disk $i: INQUIRY product" \
+			"$(sed -n 's/^ *Product identification: *\([^ ]*\).*/\1/p' "$O/sg_inq-$i.txt")" "$want_prod"
+		same "disk $i: READ CAPACITY size" \
+			"$(sed -n 's/^ *Device size: \([0-9]*\) bytes.*/\1/p' "$O/sg_readcap-$i.txt")" "$want_size"
+		same "disk $i: REPORT LUNS lists LUN 0 only" \
+			"$(grep -E '^ +[0-9a-f]{16}( |$)' "$O/sg_luns-$i.txt" | awk '{ print $1 }' | tr '\n' ' ')" \
+			"0000000000000000 "
+		same "disk $i: the kernel's size (sysfs)" \
+			"$(( $(cat /sys/class/block/${d#/dev/}/size) * 512 ))" "$want_size"
+		i=$((i + 1))
+	done
+	note "sg3_utils done"
+
+	# Both disks at once, one job each: random 4k writes, each block read
+	# back and verified (crc32c) after the job; then, once both are done
+	# (stonewall), a second pass that only reads and verifies.  O_DIRECT
+	# throughout, so every read is the device's; one fio run, as starting
+	# fio costs ~15 s two levels of TCG down.
+	fio_args="--rw=randwrite --bs=4k --size=$NFIO --ioengine=libaio \
+		--iodepth=4 --direct=1 --verify=crc32c --verify_state_save=0 \
+		--randrepeat=1"
+	# shellcheck disable=SC2086
+	fio --output="$O/fio.txt" $fio_args \
+		--name=disk1 --filename="$D1" --name=disk2 --filename="$D2" \
+		--name=verify1 --stonewall --verify_only --filename="$D1" \
+		--name=verify2 --verify_only --filename="$D2"
+	same "fio: exit status" $? 0
+	for j in disk1 disk2; do
+		check "fio $j: random writes, read back and verified, no error" \
+			grep -q "^$j: (groupid=0, jobs=1): err= 0" "$O/fio.txt"
+	done
+	for j in verify1 verify2; do
+		check "fio $j: verified again by a read-only pass, no error" \
+			grep -q "^$j: (groupid=1, jobs=1): err= 0" "$O/fio.txt"
+	done
+	note "fio done"
+
+	# The marker, for the first guest to find in disk 1's backing file.
+	printf '%s' "$NM" >/tmp/marker
+	note "marker"
+	check "dd the marker to disk 1 at byte $NOFF" dd if=/tmp/marker of="$D1" \
+		bs=4096 seek=$((NOFF / 4096)) count=1 conv=sync oflag=direct
+	check "sync" sync
+	same "marker reads back from disk 1" \
+		"$(dd if="$D1" bs=4096 skip=$((NOFF / 4096)) count=1 iflag=direct 2>/dev/null | head -c ${#NM})" "$NM"
+	check "disk 2 does not have it (the targets are different LUNs)" \
+		sh -c "dd if=$D2 of=/tmp/d2 bs=4096 skip=$((NOFF / 4096)) count=1 iflag=direct &&
+		       [ \$(wc -c </tmp/d2) = 4096 ] && ! grep -q '$NM' /tmp/d2"
+	note "marker done"
+	dmesg >"$O/dmesg.txt"
+	check "nested kernel log: no I/O error, SCSI error handling, BUG, WARNING or Oops" \
+		sh -c "! grep -E 'I/O error|critical|Sense Key|FAILED Result|abort|reset|timing out|BUG:|WARNING:|Oops|KFENCE' $O/dmesg.txt"
+	note "done"
+}
+
+main >"$O/nested.log" 2>&1
+echo ok >"$O/done"
+sync
+note "powering off" >/dev/null
+echo o >/proc/sysrq-trigger
+sleep 30
