@@ -5,8 +5,8 @@
 # QEMU's vhost-scsi-pci, i.e. on vhost_lio in the first guest.  Finds the
 # two disks (LUN 0 of targets 1 and 2), asks them INQUIRY, READ CAPACITY
 # and REPORT LUNS with sg3_utils, runs fio with crc32c verification on
-# both, verifies again after flushing their buffers, writes a marker to
-# disk 1 for the first guest to find in the backing file, then powers off.
+# both and a second, read-only verifying pass, writes a marker to disk 1
+# for the first guest to find in the backing file, then powers off.
 # Checks go to /out/nested.log as PASS:/FAIL: lines
 # (tests/vm/60-qemu-guest.sh relays them); /out/done says it ran to the
 # end.  /out is the first guest's $NESTED/out, over 9p.
@@ -49,9 +49,12 @@ main() {
 	check "disk 1 is a block device" test -b "$D1"
 	check "disk 2 is a block device" test -b "$D2"
 
-	i=1
-	for d in "$D1" "$D2"; do
-		eval "want_prod=\$NPROD$i want_size=\$NSIZE$i"
+	for i in 1 2; do
+		if [ $i = 1 ]; then
+			d=$D1 want_prod=$NPROD1 want_size=$NSIZE1
+		else
+			d=$D2 want_prod=$NPROD2 want_size=$NSIZE2
+		fi
 		sg_inq "$d" >"$O/sg_inq-$i.txt" 2>&1
 		sg_readcap "$d" >"$O/sg_readcap-$i.txt" 2>&1
 		sg_luns "$d" >"$O/sg_luns-$i.txt" 2>&1
@@ -66,7 +69,6 @@ main() {
 			"0000000000000000 "
 		same "disk $i: the kernel's size (sysfs)" \
 			"$(( $(cat /sys/class/block/${d#/dev/}/size) * 512 ))" "$want_size"
-		i=$((i + 1))
 	done
 	note "sg3_utils done"
 

@@ -14,9 +14,10 @@ NESTED=${NESTED:-/tmp/nested}
 # What the nested guest runs besides busybox (dynamically linked).
 NESTED_BINS="/usr/bin/fio /usr/bin/sg_inq /usr/bin/sg_readcap /usr/bin/sg_luns"
 
-# nested_initrd: $NESTED/initramfs.cpio: busybox, tests/vm/nested/init and
-# guest.sh, tests/vm/lib.sh, $NESTED_BINS with every library ldd names (at
-# the same paths: the stage holds symlinks, cpio -L stores the files), and the modules for virtio-pci, 9p over virtio,
+# nested_initrd: $NESTED/initramfs.cpio: busybox, tests/vm/nested/init,
+# guest.sh and demo-guest.sh, tests/vm/lib.sh, $NESTED_BINS with every
+# library ldd names, at the same paths (the stage holds symlinks, cpio -L
+# stores the files), and the modules for virtio-pci, 9p over virtio,
 # virtio_scsi and sd_mod (decompressed: busybox insmod cannot read .ko.xz)
 # in dependency order.  Not compressed: ~90 MB (fio links ceph, gluster,
 # rdma...), which the nested kernel copies faster than it could inflate
@@ -29,7 +30,8 @@ nested_initrd() {
 		"$_s/sys" "$_s/dev" "$_s/tmp" "$_s/out" &&
 	cp /bin/busybox "$_s/bin/busybox" &&
 	cp "$VL_REPO/tests/vm/nested/init" "$_s/init" && chmod +x "$_s/init" &&
-	cp "$VL_REPO/tests/vm/nested/guest.sh" "$VL_REPO/tests/vm/lib.sh" "$_s/vl/" ||
+	cp "$VL_REPO/tests/vm/nested/guest.sh" "$VL_REPO/tests/vm/nested/demo-guest.sh" \
+		"$VL_REPO/tests/vm/lib.sh" "$_s/vl/" ||
 		return 1
 	# shellcheck disable=SC2086
 	for _b in $NESTED_BINS; do
