@@ -3,8 +3,10 @@
 #
 # The main job, end to end on a fresh Debian 12 machine: install what is
 # missing, fetch a Debian kernel, build vhost_lio.ko for it, boot it under
-# qemu, load the module, export a LUN through targetcli, show it, and run
-# a guest's I/O through it (the userspace fake guest, tests/guest).
+# qemu, load the module, export a LUN through targetcli, show it, run a
+# guest's I/O through it (the userspace fake guest, tests/guest), then boot
+# a real Linux guest on it with QEMU's vhost-scsi-pci and show what that
+# guest saw (tests/vm/nested/).  About 3 minutes.
 #
 # Usage: scripts/demo.sh [6.1|6.12]   (default 6.12)
 set -u
