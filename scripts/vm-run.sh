@@ -110,7 +110,7 @@ timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	-accel tcg -cpu max -smp 2 -m "$mem" -nographic -no-reboot \
 	-nic none -serial "file:$out/console.log" -monitor none \
 	-kernel "$top/.cache/kernels/$abi/vmlinuz" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 rdinit=/init" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 secretmem.enable=1 rdinit=/init" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$out",mount_tag=results,security_model=none,multidevs=remap \
 	</dev/null >"$out/qemu.log" 2>&1

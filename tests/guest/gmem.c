@@ -4,10 +4,15 @@
  * start at --gpa-base; with --split-mem there are two regions with a hole
  * between them (in guest-physical space and in our address space), so the
  * device must translate every descriptor through the memory table.
+ * With --secret-mem the regions are memfd_secret(2) memory, which the
+ * kernel refuses to pin (and keeps out of its own direct map): a device
+ * can reach it only through the VMM's page tables, with copies.
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "vl-guest.h"
 
@@ -23,7 +28,31 @@ static void arena_init(struct arena *a, const struct gmem_region *r,
 	a->next = start;
 }
 
-int gmem_init(struct gmem *m, uint64_t base, uint64_t size, bool split)
+/* A shared mapping of a fresh memfd_secret(2) file of @size bytes. */
+static void *secret_map(uint64_t size)
+{
+#ifdef SYS_memfd_secret
+	void *p = MAP_FAILED;
+	int fd, err;
+
+	fd = (int)syscall(SYS_memfd_secret, 0);
+	if (fd < 0)
+		return MAP_FAILED;
+	if (!ftruncate(fd, (off_t)size))
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	err = errno;
+	close(fd);	/* the mapping keeps the memory */
+	errno = err;
+	return p;
+#else
+	(void)size;
+	errno = ENOSYS;
+	return MAP_FAILED;
+#endif
+}
+
+int gmem_init(struct gmem *m, uint64_t base, uint64_t size, bool split,
+	      bool secret)
 {
 	uint64_t each = split ? size / 2 : size;
 	uint64_t perm, half;
@@ -38,8 +67,12 @@ int gmem_init(struct gmem *m, uint64_t base, uint64_t size, bool split)
 		struct gmem_region *r = &m->r[i];
 		void *p;
 
-		p = mmap(NULL, each, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (secret)
+			p = secret_map(each);
+		else
+			p = mmap(NULL, each, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				 -1, 0);
 		if (p == MAP_FAILED) {
 			int err = -errno;
 

@@ -24,6 +24,8 @@ static const char usage[] =
 "  --mem MIB           guest RAM (256)\n"
 "  --gpa-base ADDR     guest-physical base of RAM (0x40000000)\n"
 "  --split-mem         two RAM regions with a 256 MiB hole between them\n"
+"  --secret-mem        RAM from memfd_secret(2): pages the device cannot\n"
+"                      pin, so it must copy the data\n"
 "  --no-event-idx      do not negotiate VIRTIO_RING_F_EVENT_IDX\n"
 "  --no-indirect       do not negotiate VIRTIO_RING_F_INDIRECT_DESC\n"
 "  --any-layout        negotiate VIRTIO_F_ANY_LAYOUT too\n"
@@ -54,7 +56,7 @@ static const char usage[] =
 
 enum {
 	O_DEV = 256, O_WWPN, O_TARGET, O_LUN, O_EXPECT_LUNS, O_QUEUES, O_RING,
-	O_TIMEOUT, O_MEM, O_GPA, O_SPLIT, O_NO_EIDX, O_NO_IND, O_ANY,
+	O_TIMEOUT, O_MEM, O_GPA, O_SPLIT, O_SECRET, O_NO_EIDX, O_NO_IND, O_ANY,
 	O_NO_V1, O_NO_HP, O_BAD_TGT, O_UNK_LUN, O_VERBOSE, O_DEPTH, O_BS,
 	O_RW, O_MIX, O_SECONDS, O_LABEL, O_LATE, O_EXTRA, O_ONLY, O_SKIP,
 	O_HELP,
@@ -72,6 +74,7 @@ static const struct option longopts[] = {
 	{ "mem", required_argument, NULL, O_MEM },
 	{ "gpa-base", required_argument, NULL, O_GPA },
 	{ "split-mem", no_argument, NULL, O_SPLIT },
+	{ "secret-mem", no_argument, NULL, O_SECRET },
 	{ "no-event-idx", no_argument, NULL, O_NO_EIDX },
 	{ "no-indirect", no_argument, NULL, O_NO_IND },
 	{ "any-layout", no_argument, NULL, O_ANY },
@@ -169,6 +172,7 @@ static void parse_opt(struct vl_opts *o, int c, const char *a)
 	case O_MEM: o->mem_size = num(a, 65536) << 20; break;
 	case O_GPA: o->gpa_base = num(a, 1ULL << 46); break;
 	case O_SPLIT: o->split_mem = true; break;
+	case O_SECRET: o->secret_mem = true; break;
 	case O_NO_EIDX: o->event_idx = false; break;
 	case O_NO_IND: o->indirect = false; break;
 	case O_ANY: o->any_layout = true; break;

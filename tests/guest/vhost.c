@@ -245,7 +245,8 @@ int vdev_setup(struct vdev *d, const struct vl_opts *o, vl_report_fn rep)
 	d->o = o;
 	for (i = 0; i < sizeof(d->vq) / sizeof(d->vq[0]); i++)
 		d->vq[i].kick_fd = d->vq[i].call_fd = d->vq[i].err_fd = -1;
-	ret = gmem_init(&d->mem, o->gpa_base, o->mem_size, o->split_mem);
+	ret = gmem_init(&d->mem, o->gpa_base, o->mem_size, o->split_mem,
+			o->secret_mem);
 	if (ret) {
 		errno = -ret;
 		return step(rep, -1, "guest memory mmap");

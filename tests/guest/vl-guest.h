@@ -40,6 +40,7 @@ struct vl_opts {
 	uint64_t mem_size;		/* guest RAM, bytes */
 	uint64_t gpa_base;
 	bool split_mem;
+	bool secret_mem;		/* RAM from memfd_secret(2) */
 	bool event_idx, indirect, any_layout, version_1, hotplug;
 	int bad_target_resp;		/* expected virtio response */
 	bool unknown_lun_bad_target;	/* else: CHECK CONDITION */
@@ -158,7 +159,8 @@ struct gmem {
 	struct arena data[VL_MAX_REGIONS];	/* buffers, one per region */
 };
 
-int gmem_init(struct gmem *m, uint64_t base, uint64_t size, bool split);
+int gmem_init(struct gmem *m, uint64_t base, uint64_t size, bool split,
+	      bool secret);
 void gmem_fini(struct gmem *m);
 void *arena_alloc(struct arena *a, uint64_t size, uint64_t align,
 		  uint64_t *gpa);
