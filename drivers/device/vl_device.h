@@ -68,9 +68,11 @@ struct vl_worker;
  * @chain: the guest's descriptor chain (segments in @segs)
  * @segs: room for the chain's segments
  * @req: the parsed request
- * @sgl: scatterlist over the pinned guest data pages
- * @pages: the pinned pages, @nr_pages of them
- * @nr_pages: pages pinned for this command
+ * @sgl: scatterlist over the data pages
+ * @pages: the data pages, @nr_pages of them: pinned guest pages, or with
+ *	   @bounce our own pages the data is copied through
+ * @nr_pages: pages held for this command
+ * @bounce: the data goes through copies (see vl_io_map_data())
  * @data_in: the guest's data is written by the device (pages get dirtied)
  * @tmf: a task management function from the control queue, not a command
  * @aborted: LIO aborted the command without status (aborted_task)
@@ -90,6 +92,7 @@ struct vl_slot {
 	struct scatterlist	*sgl;
 	struct page		**pages;
 	unsigned int		nr_pages;
+	bool			bounce;
 	bool			data_in;
 	bool			tmf;
 	bool			aborted;
@@ -124,6 +127,10 @@ struct vl_slot {
  *	    set up again
  * @slots: @nr_slots preallocated commands (request queues)
  * @nr_slots: number of @slots, the ring size when they were made
+ * @full: room for a chain popped while no slot is free, to answer it TASK
+ *	  SET FULL (request queues)
+ * @copy_noted: the log says that this queue copies data it cannot pin
+ *		(worker only)
  * @free: free slots; popped by the worker only, pushed by anyone
  * @done: slots LIO completed, for the worker to answer
  * @inflight: slots not on @free
@@ -156,6 +163,8 @@ struct vl_vq {
 	bool			broken;
 	struct vl_slot		*slots;
 	u32			nr_slots;
+	struct vl_chain		full;
+	bool			copy_noted;
 	struct llist_head	free;
 	struct llist_head	done;
 	atomic_t		inflight;

@@ -7,11 +7,14 @@
  * guest's data pages into the slot's scatterlist, and submit the se_cmd.
  * LIO completes it from wherever it likes; the fabric hook pushes the slot
  * on the queue's done list and the worker writes the response, hands the
- * chain back and signals the guest once per batch.  Nothing here allocates
- * or takes a lock but the queue mutex its worker holds for a whole batch.
+ * chain back and signals the guest once per batch.  Nothing here takes a
+ * lock but the queue mutex its worker holds for a whole batch, and nothing
+ * allocates but the copy fallback for data buffers that cannot be pinned
+ * or that the block layer could not take (vl_io_map_data()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/blk_types.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -45,6 +48,8 @@ void vl_io_free_slots(struct vl_vq *vq)
 		kvfree(vq->slots[i].pages);
 	}
 	kvfree(vq->slots);
+	kvfree(vq->full.segs);
+	vq->full.segs = NULL;
 	vq->slots = NULL;
 	vq->nr_slots = 0;
 	init_llist_head(&vq->free);
@@ -55,7 +60,8 @@ void vl_io_free_slots(struct vl_vq *vq)
  * @vq: a request or control queue whose size is set, with no slots
  *
  * Control queue slots carry task management functions: a few buffers, no
- * data pages.
+ * data pages.  A request queue also gets room for the chain it answers
+ * TASK SET FULL when every slot is taken.
  *
  * Return: 0 or -ENOMEM.
  */
@@ -69,6 +75,15 @@ int vl_io_alloc_slots(struct vl_vq *vq)
 	if (!vq->slots)
 		return -ENOMEM;
 	vq->nr_slots = vq->num;
+	if (!ctl) {
+		vq->full.max_segs = VL_MAX_SEGS;
+		vq->full.segs = kvcalloc(VL_MAX_SEGS, sizeof(*vq->full.segs),
+					 GFP_KERNEL_ACCOUNT);
+		if (!vq->full.segs) {
+			vl_io_free_slots(vq);
+			return -ENOMEM;
+		}
+	}
 	for (i = 0; i < vq->nr_slots; i++) {
 		s = &vq->slots[i];
 		s->vq = vq;
@@ -103,11 +118,19 @@ static struct vl_slot *vl_slot_get(struct vl_vq *vq)
 	return llist_entry(n, struct vl_slot, node);
 }
 
-static void vl_slot_unpin(struct vl_slot *s)
+/* Unpin the guest's pages, or free our copies of them. */
+static void vl_slot_drop_pages(struct vl_slot *s)
 {
-	if (s->nr_pages)
+	unsigned int i;
+
+	if (s->bounce) {
+		for (i = 0; i < s->nr_pages; i++)
+			__free_page(s->pages[i]);
+	} else if (s->nr_pages) {
 		unpin_user_pages_dirty_lock(s->pages, s->nr_pages, s->data_in);
+	}
 	s->nr_pages = 0;
+	s->bounce = false;
 }
 
 /* Last reference: give the pages back and the slot to the free list. */
@@ -117,10 +140,198 @@ static void vl_slot_put(struct vl_slot *s)
 
 	if (!atomic_dec_and_test(&s->refs))
 		return;
-	vl_slot_unpin(s);
+	vl_slot_drop_pages(s);
 	llist_add(&s->node, &vq->free);
 	if (atomic_dec_and_test(&vq->inflight))
 		wake_up(&vq->drained);
+}
+
+/* ---- data buffers ------------------------------------------------------ */
+
+/*
+ * Pin the guest pages of one data buffer into the slot's scatterlist.
+ * Return: 0, -E2BIG when the scatterlist is full, or pinning's error.
+ */
+static int vl_io_pin_seg(struct vl_slot *s, const struct vl_mem *mem,
+			 u64 gpa, u32 len, unsigned int *nents)
+{
+	unsigned int gup = s->data_in ? FOLL_WRITE : 0;
+	u64 uaddr;
+	u32 part;
+	int n, i, got;
+
+	while (len) {
+		/* vl_vring_pop() checked that the buffer is guest memory. */
+		part = vl_mem_translate_part(mem, gpa, len, &uaddr);
+		if (!part)
+			return -EFAULT;
+		n = DIV_ROUND_UP((uaddr & ~PAGE_MASK) + part, PAGE_SIZE);
+		if (*nents + n > VL_MAX_DATA_SG_NENTS)
+			return -E2BIG;
+		got = pin_user_pages_fast(uaddr & PAGE_MASK, n, gup,
+					  &s->pages[s->nr_pages]);
+		if (got > 0)
+			s->nr_pages += got;
+		if (got != n)
+			return got < 0 ? got : -EFAULT;
+		for (i = 0; i < n; i++) {
+			u32 off = i ? 0 : uaddr & ~PAGE_MASK;
+			u32 bytes = min_t(u32, part, PAGE_SIZE - off);
+
+			/* A slot is reused: clear an old end mark. */
+			sg_unmark_end(&s->sgl[*nents]);
+			sg_set_page(&s->sgl[*nents], s->pages[s->nr_pages - n + i],
+				    bytes, off);
+			(*nents)++;
+			part -= bytes;
+			len -= bytes;
+			gpa += bytes;
+		}
+	}
+	return 0;
+}
+
+/*
+ * LIO's iblock and pscsi backends put the scatterlist into bios as it is,
+ * and a block driver may DMA only whole 512-byte units.  A guest may place
+ * its buffers anywhere (Windows does): those go through our own pages.
+ */
+static bool vl_io_data_aligned(const struct vl_slot *s)
+{
+	struct vl_chain_pos pos = s->req.data;
+	struct vl_seg seg;
+
+	while (vl_chain_next_seg(&s->chain, &pos, &seg))
+		if ((seg.gpa | seg.len) & (SECTOR_SIZE - 1))
+			return false;
+	return true;
+}
+
+static int vl_io_pin_data(struct vl_slot *s, const struct vl_mem *mem,
+			  unsigned int *nents)
+{
+	struct vl_chain_pos pos = s->req.data;
+	struct vl_seg seg;
+	int ret;
+
+	while (vl_chain_next_seg(&s->chain, &pos, &seg)) {
+		ret = vl_io_pin_seg(s, mem, seg.gpa, seg.len, nents);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Copy the first @bytes of the command's data between the guest's buffers
+ * and the slot's own pages: into them (@to_pages) before a write is
+ * submitted, out of them when a read completed.
+ */
+static int vl_io_copy_data(struct vl_slot *s, const struct vl_mem *mem,
+			   u32 bytes, bool to_pages)
+{
+	struct vl_chain_pos pos = s->req.data;
+	struct vl_seg seg;
+	u32 off = 0, n;
+	void *va;
+	int ret;
+
+	while (bytes && vl_chain_next_seg(&s->chain, &pos, &seg)) {
+		seg.len = min(seg.len, bytes);
+		bytes -= seg.len;
+		while (seg.len) {
+			/* Our pages are lowmem: no kmap needed. */
+			va = page_address(s->pages[off >> PAGE_SHIFT]) +
+			     (off & ~PAGE_MASK);
+			n = min_t(u32, seg.len, PAGE_SIZE - (off & ~PAGE_MASK));
+			if (to_pages)
+				ret = vl_mem_read(mem, seg.gpa, va, n);
+			else
+				ret = vl_mem_write(mem, seg.gpa, va, n);
+			if (ret)
+				return ret;
+			seg.gpa += n;
+			seg.len -= n;
+			off += n;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Give the command pages of its own, as many as its data needs, and for a
+ * write copy the guest's data in.  Pages a read gets are zeroed so that
+ * a short read cannot show the guest old kernel memory.
+ */
+static int vl_io_bounce_data(struct vl_slot *s, const struct vl_mem *mem,
+			     unsigned int *nents)
+{
+	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_NOWARN;
+	u32 len = s->req.data_len, i, n;
+
+	n = DIV_ROUND_UP(len, PAGE_SIZE);
+	if (n > VL_MAX_DATA_SG_NENTS)
+		return -E2BIG;
+	if (s->data_in)
+		gfp |= __GFP_ZERO;
+	s->bounce = true;
+	sg_init_table(s->sgl, n);
+	for (i = 0; i < n; i++) {
+		s->pages[i] = alloc_page(gfp);
+		if (!s->pages[i])
+			return -ENOMEM;
+		s->nr_pages++;
+		sg_set_page(&s->sgl[i], s->pages[i],
+			    min_t(u32, len - i * PAGE_SIZE, PAGE_SIZE), 0);
+	}
+	*nents = n;
+	if (!s->data_in && vl_io_copy_data(s, mem, len, true))
+		return -EFAULT;
+	return 0;
+}
+
+/**
+ * vl_io_map_data() - give LIO a scatterlist over a command's data
+ * @s: the slot, with its request parsed
+ * @mem: guest memory
+ * @nents: set to the number of scatterlist entries
+ *
+ * Zero-copy: the guest's pages are pinned and the scatterlist points into
+ * them.  When that cannot be done, the data is copied through pages of our
+ * own instead: buffers not on 512-byte boundaries, pages that cannot be
+ * pinned (VM_IO or VM_PFNMAP mappings, memfd_secret memory), and buffers
+ * scattered over more pages than a scatterlist holds.
+ *
+ * Return: 0; -E2BIG if the data is larger than LIO takes; -ENOMEM; or
+ * -EFAULT if the guest's data could not be read.  On failure the caller
+ * drops what the slot holds (vl_slot_drop_pages()).
+ */
+static int vl_io_map_data(struct vl_slot *s, const struct vl_mem *mem,
+			  unsigned int *nents)
+{
+	struct vl_vq *vq = s->vq;
+	int ret;
+
+	*nents = 0;
+	s->nr_pages = 0;
+	s->bounce = false;
+	if (!s->req.data_len)
+		return 0;
+	if (vl_io_data_aligned(s)) {
+		ret = vl_io_pin_data(s, mem, nents);
+		if (!ret) {
+			sg_mark_end(&s->sgl[*nents - 1]);
+			return 0;
+		}
+		if (ret != -E2BIG && !vq->copy_noted) {
+			vq->copy_noted = true;
+			pr_info("queue %u: guest memory cannot be pinned (%d): copying its data\n",
+				vq->index, ret);
+		}
+		vl_slot_drop_pages(s);
+		*nents = 0;
+	}
+	return vl_io_bounce_data(s, mem, nents);
 }
 
 /* ---- answering the guest ----------------------------------------------- */
@@ -164,8 +375,17 @@ static void vl_io_answer_cmd(struct vl_vq *vq, struct vl_slot *s)
 	    se->scsi_status == SAM_STAT_GOOD)
 		data_in = s->req.data_len - min(resid, s->req.data_len);
 
-	vl_vscsi_fill_cmd_resp(&r, resp, se->scsi_status, s->vcmd.sense_buf,
-			       se->scsi_sense_length, resid);
+	if (s->bounce && data_in &&
+	    vl_io_copy_data(s, vq->dev->mem, data_in, false)) {
+		pr_warn_ratelimited("read data not copied to guest memory\n");
+		vl_vscsi_fill_cmd_resp(&r, VL_VSCSI_S_TARGET_FAILURE, 0, NULL,
+				       0, 0);
+		data_in = 0;
+	} else {
+		vl_vscsi_fill_cmd_resp(&r, resp, se->scsi_status,
+				       s->vcmd.sense_buf,
+				       se->scsi_sense_length, resid);
+	}
 	if (vl_vscsi_put_cmd_resp(&s->chain, vq->dev->mem, &r) ||
 	    vl_vring_add_used(&vq->ring, vq->dev->mem, s->chain.head,
 			      vl_vscsi_cmd_used_len(data_in)))
@@ -263,64 +483,6 @@ void vl_dev_lun_changed(struct vl_tpg *tpg, struct se_lun *lun, bool added)
 
 /* ---- submission -------------------------------------------------------- */
 
-/* Pin the guest pages of one data buffer into the slot's scatterlist. */
-static int vl_io_map_seg(struct vl_slot *s, const struct vl_mem *mem,
-			 u64 gpa, u32 len, unsigned int *nents)
-{
-	unsigned int gup = s->data_in ? FOLL_WRITE : 0;
-	u64 uaddr;
-	u32 part;
-	int n, i, got;
-
-	while (len) {
-		part = vl_mem_translate_part(mem, gpa, len, &uaddr);
-		if (!part)
-			return -EFAULT;
-		n = DIV_ROUND_UP((uaddr & ~PAGE_MASK) + part, PAGE_SIZE);
-		if (*nents + n > VL_MAX_DATA_SG_NENTS)
-			return -E2BIG;
-		got = pin_user_pages_fast(uaddr & PAGE_MASK, n, gup,
-					  &s->pages[s->nr_pages]);
-		if (got > 0)
-			s->nr_pages += got;
-		if (got != n)
-			return got < 0 ? got : -EFAULT;
-		for (i = 0; i < n; i++) {
-			u32 off = i ? 0 : uaddr & ~PAGE_MASK;
-			u32 bytes = min_t(u32, part, PAGE_SIZE - off);
-
-			/* A slot is reused: clear an old end mark. */
-			sg_unmark_end(&s->sgl[*nents]);
-			sg_set_page(&s->sgl[*nents], s->pages[s->nr_pages - n + i],
-				    bytes, off);
-			(*nents)++;
-			part -= bytes;
-			len -= bytes;
-			gpa += bytes;
-		}
-	}
-	return 0;
-}
-
-static int vl_io_map_data(struct vl_slot *s, const struct vl_mem *mem,
-			  unsigned int *nents)
-{
-	struct vl_chain_pos pos = s->req.data;
-	struct vl_seg seg;
-	int ret;
-
-	*nents = 0;
-	s->nr_pages = 0;
-	while (vl_chain_next_seg(&s->chain, &pos, &seg)) {
-		ret = vl_io_map_seg(s, mem, seg.gpa, seg.len, nents);
-		if (ret)
-			return ret;
-	}
-	if (*nents)
-		sg_mark_end(&s->sgl[*nents - 1]);
-	return 0;
-}
-
 static int vl_task_attr(u8 attr)
 {
 	switch (attr) {
@@ -368,10 +530,13 @@ static bool vl_io_submit(struct vl_vq *vq, struct vl_slot *s,
 
 	ret = vl_io_map_data(s, vq->dev->mem, &nents);
 	if (ret) {
-		vl_slot_unpin(s);
+		vl_slot_drop_pages(s);
 		if (ret == -E2BIG) {
 			/* INVALID FIELD IN CDB: more data than LIO takes. */
 			vl_io_reject(vq, &s->chain, 0x24);
+		} else if (ret == -ENOMEM) {
+			/* The guest retries a busy command. */
+			vl_io_answer(vq, &s->chain, VL_VSCSI_S_BUSY, 0, NULL, 0);
 		} else {
 			vl_io_answer(vq, &s->chain, VL_VSCSI_S_TARGET_FAILURE,
 				     0, NULL, 0);
@@ -387,7 +552,7 @@ static bool vl_io_submit(struct vl_vq *vq, struct vl_slot *s,
 	if (ret) {
 		/* LIO refuses new commands while the session shuts down. */
 		atomic_set(&s->refs, 1);
-		vl_slot_unpin(s);
+		vl_slot_drop_pages(s);
 		vl_io_answer(vq, &s->chain, VL_VSCSI_S_BUSY, 0, NULL, 0);
 		return false;
 	}
@@ -414,14 +579,11 @@ static int vl_io_one(struct vl_vq *vq)
 	if (!s) {
 		/*
 		 * Every slot is taken (commands aborted but not yet released
-		 * hold theirs): answer TASK SET FULL from a stack chain.
+		 * hold theirs): answer TASK SET FULL.
 		 */
-		struct vl_seg segs[VL_MAX_SEGS / 16];
-		struct vl_chain c = { .segs = segs, .max_segs = ARRAY_SIZE(segs) };
-
-		ret = vl_vring_pop(&vq->ring, dev->mem, &c);
+		ret = vl_vring_pop(&vq->ring, dev->mem, &vq->full);
 		if (ret > 0)
-			vl_io_answer(vq, &c, VL_VSCSI_S_OK,
+			vl_io_answer(vq, &vq->full, VL_VSCSI_S_OK,
 				     SAM_STAT_TASK_SET_FULL, NULL, 0);
 		return ret;
 	}

@@ -16,12 +16,19 @@ check "load target_core_mod and fileio" sh -c "modprobe target_core_mod && modpr
 check "load vhost_lio" vl_load
 check "configfs: fileio LUN 0, rd_mcp LUN 1, nexus" vlg_config vhost $W $I
 
-"$VLG" --dev "$VL_DEV" --wwpn $W --target 1 --lun 0 --expect-luns 0,1 suite
+"$VLG" --dev "$VL_DEV" --wwpn $W --target 1 --lun 0 --expect-luns 0,1 \
+	--extra-layouts suite
 same "vl-guest suite (defaults) exit status" $? 0
 "$VLG" --dev "$VL_DEV" --wwpn $W --target 1 --lun 1 --expect-luns 0,1 \
 	--split-mem --queues 4 --ring 256 --no-event-idx --no-indirect \
 	--label "[split,4q,256,no-eidx,no-ind] " suite
 same "vl-guest suite (split memory, 4 queues, no EVENT_IDX/INDIRECT) exit status" $? 0
+# Guest RAM the kernel cannot pin (memfd_secret; the VM boots with
+# secretmem.enable=1 for 6.1): every data buffer must go through the copy
+# fallback, for reads and writes, in every layout.
+"$VLG" --dev "$VL_DEV" --wwpn $W --target 1 --lun 0 --expect-luns 0,1 \
+	--secret-mem --extra-layouts --label "[secretmem] " suite
+same "vl-guest suite (memfd_secret guest RAM, data copied) exit status" $? 0
 
 "$VLG" --dev "$VL_DEV" --wwpn $W --lun 0 bench --queues 2 --depth 16 --bs 4k \
 	--rw randrw --mix 70 --seconds 5 >/tmp/vlg-bench.out 2>&1
