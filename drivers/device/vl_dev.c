@@ -40,17 +40,22 @@ static void vl_dev_stop_all(struct vl_dev *dev)
 		vl_vq_stop(&dev->vqs[i]);
 }
 
+/*
+ * Start every queue that is set up; one that cannot start (its rings are
+ * not in the new memory table, say) does not hold the others back.
+ * Return: 0, or the first queue's error.
+ */
 static int vl_dev_start_all(struct vl_dev *dev)
 {
 	unsigned int i;
-	int ret;
+	int ret, first = 0;
 
 	for (i = 0; i < VL_MAX_VQS; i++) {
 		ret = vl_vq_start(&dev->vqs[i]);
-		if (ret)
-			return ret;
+		if (ret && !first)
+			first = ret;
 	}
-	return 0;
+	return first;
 }
 
 /* ---- VHOST_SCSI_SET_ENDPOINT / CLEAR_ENDPOINT -------------------------- */
