@@ -5,11 +5,13 @@
  * and print one "EVENT: ..." line per event until --seconds pass.  A test
  * changes the configuration meanwhile (link/unlink LUNs) and greps them.
  *
- * --late-events MS posts no buffer until MS ms after "READY", then posts
- * them and kicks: events raised in between find no buffer, and a device
- * should then report VIRTIO_SCSI_T_EVENTS_MISSED.
+ * --late-events MS posts no buffer until MS ms after "READY", or until
+ * SIGUSR1 comes if that is sooner, then posts them and kicks: events raised
+ * in between find no buffer; a device may keep them for the buffers or
+ * report VIRTIO_SCSI_T_EVENTS_MISSED.  --seconds counts from the posting.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -73,8 +75,17 @@ static int repost(struct gvq *vq, struct vdev *d, uint8_t *buf)
 	return gvq_add(vq, &s, 1, false, buf);
 }
 
+static volatile sig_atomic_t post_now;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	post_now = 1;
+}
+
 int run_events(const struct vl_opts *o)
 {
+	struct sigaction sa = { .sa_handler = on_usr1 };
 	static struct vdev d;
 	struct gvq *vq;
 	int64_t start, end, post_at;
@@ -82,6 +93,9 @@ int run_events(const struct vl_opts *o)
 	unsigned int n = 0;
 	int ret = 0, rc = 1;
 
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL))
+		return 1;
 	if (vdev_start(&d, o, ev_report))
 		goto out;
 	vq = &d.vq[1];
@@ -96,12 +110,13 @@ int run_events(const struct vl_opts *o)
 		uint32_t len;
 		void *cookie;
 
-		if (!posted && now >= post_at) {
+		if (!posted && (now >= post_at || post_now)) {
 			if (vdev_post_events(&d)) {
 				printf("FAIL: post event buffers\n");
 				goto out;
 			}
 			posted = true;
+			until = end = now + (int64_t)(o->seconds * 1e9);
 			printf("POSTED: %u event buffers\n", VL_EVENT_BUFS);
 			fflush(stdout);
 		}
@@ -112,10 +127,11 @@ int run_events(const struct vl_opts *o)
 				goto out;
 			gvq_kick(vq);
 		}
-		if (ret < 0 || now >= end)
+		if (ret < 0 || (posted && now >= end))
 			break;
-		if (!posted && post_at < until)
-			until = post_at;
+		/* Not posted yet: look at the clock and SIGUSR1 often. */
+		if (!posted)
+			until = now + 50000000 < post_at ? now + 50000000 : post_at;
 		ret = gvq_wait(vq, until);
 		if (ret && ret != -ETIMEDOUT)
 			break;

@@ -50,9 +50,11 @@ static const char usage[] =
 "  --bs SIZE           transfer size, k/m suffixes (4k)\n"
 "  --rw MODE           read|write|randread|randwrite|randrw (randread)\n"
 "  --mix PCT           randrw: percentage of reads (70)\n"
-"  --seconds S         run time (10; also for events)\n"
+"  --seconds S         run time (10; for events: after the buffers are\n"
+"                      posted)\n"
 "events:\n"
-"  --late-events MS    post the event buffers only MS ms after READY\n";
+"  --late-events MS    post the event buffers only MS ms after READY, or\n"
+"                      at SIGUSR1 if that comes first\n";
 
 enum {
 	O_DEV = 256, O_WWPN, O_TARGET, O_LUN, O_EXPECT_LUNS, O_QUEUES, O_RING,

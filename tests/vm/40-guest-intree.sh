@@ -66,31 +66,16 @@ check "bench ran 5 s and printed a BENCH line (exit $rc)" \
 # next event-queue kick must bring an EVENTS_MISSED event instead.
 T=$CFS/vhost/$W/tpgt_1
 H=$CFS/core/rd_mcp_7/vlg_hot
-hotplug() {
-	mkdir $T/lun/lun_2 && ln -s $H $T/lun/lun_2/port2 && sleep 0.5
-	_r=$?
-	rm -f $T/lun/lun_2/port2 && rmdir $T/lun/lun_2 && return $_r
-}
-mkhot() { mkdir -p $H && put $H/control rd_pages=256 && put $H/enable 1; }
-watch_events() {	# OUT ARGS...: run the watcher around one hotplug
-	_o=$1; shift
-	"$VLG" --dev $DEV --wwpn $W "$@" events >"$_o" 2>&1 &
-	_p=$!
-	vlg_wait_line "$_o" '^READY' && hotplug
-	_r=$?
-	wait $_p
-	cat "$_o"
-	return $_r
-}
-check "a third backstore for hotplug" mkhot
+check "a third backstore for hotplug" vlg_mkhot $H
 check "event watcher attached, LUN 2 linked and unlinked" \
-	watch_events /tmp/vlg-ev1.out --seconds 3
+	vlg_watch_events /tmp/vlg-ev1.out $T $H 1 --dev $DEV --wwpn $W --seconds 3
 check "hotplug event: TRANSPORT_RESET, reason RESCAN, LUN 2" \
 	grep -q '^EVENT: type=TRANSPORT_RESET missed=0 reason=RESCAN .* target=1 lun=2 ' /tmp/vlg-ev1.out
 check "hot-unplug event: TRANSPORT_RESET, reason REMOVED, LUN 2" \
 	grep -q '^EVENT: type=TRANSPORT_RESET missed=0 reason=REMOVED .* target=1 lun=2 ' /tmp/vlg-ev1.out
 check "event watcher with buffers posted 2 s late, LUN 2 linked and unlinked" \
-	watch_events /tmp/vlg-ev2.out --seconds 4 --late-events 2000
+	vlg_watch_events /tmp/vlg-ev2.out $T $H 1 --dev $DEV --wwpn $W --seconds 4 \
+		--late-events 2000
 check "events with no buffer posted come back as EVENTS_MISSED" \
 	grep -q '^EVENT: .* missed=1 ' /tmp/vlg-ev2.out
 sed 's/^/  ev1: /' /tmp/vlg-ev1.out

@@ -151,3 +151,42 @@ vlg_wait_line() {
 	done
 	return 1
 }
+
+# ---- hotplug (tests 40 and 50) ----
+# vlg_mkhot BACKSTORE: a small rd_mcp backstore (a configfs path) to link
+# and unlink while a guest is attached.
+vlg_mkhot() { mkdir -p "$1" && put "$1/control" rd_pages=256 && put "$1/enable" 1; }
+
+# vlg_hotplug TPG BACKSTORE [N]: link LUN 2 of the TPG directory to the
+# backstore and unlink it again, N times (1); with N=1 it stays linked
+# half a second.  The link's failure wins over the unlink's.
+vlg_hotplug() {
+	_i=${3:-1} _r=0
+	while [ $_i -gt 0 ] && [ $_r -eq 0 ]; do
+		mkdir "$1/lun/lun_2" && ln -s "$2" "$1/lun/lun_2/port2" &&
+			{ [ "${3:-1}" -gt 1 ] || sleep 0.5; }
+		_r=$?
+		rm -f "$1/lun/lun_2/port2"
+		rmdir "$1/lun/lun_2" || _r=1
+		_i=$((_i - 1))
+	done
+	return $_r
+}
+
+# vlg_watch_events OUT TPG BACKSTORE N VLG-ARGS...: run `vl-guest VLG-ARGS
+# events` in the background (output in OUT), do vlg_hotplug TPG BACKSTORE N
+# once it is READY, then send it SIGUSR1 (a watcher started with
+# --late-events posts its buffers now), wait for it to end and show its
+# output.
+vlg_watch_events() {
+	_o=$1 _wt=$2 _wb=$3 _wn=$4
+	shift 4
+	"$VLG" "$@" events >"$_o" 2>&1 &
+	_p=$!
+	vlg_wait_line "$_o" '^READY' && vlg_hotplug "$_wt" "$_wb" "$_wn"
+	_r=$?
+	kill -USR1 $_p 2>/dev/null
+	wait $_p || _r=1
+	cat "$_o"
+	return $_r
+}
