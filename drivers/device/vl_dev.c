@@ -224,8 +224,8 @@ static void vl_reset_owner(struct vl_dev *dev)
 		vl_vq_cleanup(&dev->vqs[i]);
 	kvfree(dev->mem);
 	dev->mem = NULL;
-	dev->features = 0;
-	dev->events_missed = 0;
+	WRITE_ONCE(dev->features, 0);
+	vl_evt_reset(dev);
 	if (dev->mm) {
 		mmput(dev->mm);
 		dev->mm = NULL;
@@ -245,7 +245,8 @@ static int vl_set_features(struct vl_dev *dev, void __user *argp)
 	if (features & ~VL_FEATURES)
 		return -EOPNOTSUPP;
 	vl_dev_stop_all(dev);
-	dev->features = features;
+	/* Read locklessly by vl_dev_lun_changed(). */
+	WRITE_ONCE(dev->features, features);
 	return vl_dev_start_all(dev);
 }
 
@@ -256,6 +257,7 @@ static long vl_dev_ioctl_locked(struct vl_dev *dev, unsigned int cmd,
 {
 	u64 features = VL_FEATURES;
 	int abi = VHOST_SCSI_ABI_VERSION;
+	u32 missed;
 	long ret;
 
 	switch (cmd) {
@@ -294,9 +296,12 @@ static long vl_dev_ioctl_locked(struct vl_dev *dev, unsigned int cmd,
 	case VHOST_SCSI_CLEAR_ENDPOINT:
 		return vl_clear_endpoint(dev, argp);
 	case VHOST_SCSI_SET_EVENTS_MISSED:
-		return get_user(dev->events_missed, (u32 __user *)argp);
+		if (get_user(missed, (u32 __user *)argp))
+			return -EFAULT;
+		vl_evt_set_missed_ioctl(dev, missed);
+		return 0;
 	case VHOST_SCSI_GET_EVENTS_MISSED:
-		return put_user(dev->events_missed, (u32 __user *)argp);
+		return put_user(vl_evt_get_missed(dev), (u32 __user *)argp);
 	}
 	ret = vl_vq_ioctl(dev, cmd, argp);
 	return ret;
@@ -323,6 +328,7 @@ static int vl_dev_open(struct inode *inode, struct file *file)
 	if (!dev)
 		return -ENOMEM;
 	mutex_init(&dev->mutex);
+	spin_lock_init(&dev->evt_lock);
 	for (i = 0; i < VL_MAX_VQS; i++)
 		vl_vq_init(dev, &dev->vqs[i], i);
 	file->private_data = dev;

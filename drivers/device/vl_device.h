@@ -59,6 +59,21 @@
 /* How long teardown waits for LIO to give back a queue's commands. */
 #define VL_DRAIN_TIMEOUT	(30 * HZ)
 
+/* Events a device keeps for the guest's event buffers; more are missed. */
+#define VL_MAX_EVENTS		64
+
+/**
+ * struct vl_event - a virtio-scsi event waiting for an event queue buffer
+ * @event: VL_VSCSI_T_*
+ * @reason: VL_VSCSI_EVT_RESET_* for a TRANSPORT_RESET
+ * @lun: the LUN address the event is about
+ */
+struct vl_event {
+	u32	event;
+	u32	reason;
+	u8	lun[8];
+};
+
 struct vl_worker;
 
 /**
@@ -210,7 +225,14 @@ struct vl_worker {
  *	  written with every queue stopped, read by workers
  * @endpoint: VHOST_SCSI_SET_ENDPOINT succeeded and was not cleared
  * @wwpn: the endpoint's WWPN
- * @events_missed: VHOST_SCSI_SET/GET_EVENTS_MISSED
+ * @evt_lock: protects @evts, @evt_first, @evt_count and @events_missed
+ *	      (innermost: the "device-layer event lock" of vhost_lio.h)
+ * @evts: hotplug events not yet given to the guest, a FIFO
+ * @evt_first: index of the oldest of @evts
+ * @evt_count: number of queued @evts
+ * @events_missed: an event was lost (FIFO full, buffer too small); the
+ *		   next one the guest gets says so.  Also
+ *		   VHOST_SCSI_SET/GET_EVENTS_MISSED.
  */
 struct vl_dev {
 	struct mutex		mutex;
@@ -224,6 +246,10 @@ struct vl_dev {
 	struct vl_tpg		*tpgs[VL_MAX_TARGET];
 	bool			endpoint;
 	char			wwpn[VL_NAMELEN];
+	spinlock_t		evt_lock;
+	struct vl_event		evts[VL_MAX_EVENTS];
+	unsigned int		evt_first;
+	unsigned int		evt_count;
 	u32			events_missed;
 };
 
@@ -245,5 +271,11 @@ int vl_io_alloc_slots(struct vl_vq *vq);
 void vl_io_free_slots(struct vl_vq *vq);
 void vl_io_service(struct vl_vq *vq);
 void vl_io_complete_done(struct vl_vq *vq);
+
+/* vl_evt.c */
+void vl_evt_service(struct vl_vq *vq);
+void vl_evt_reset(struct vl_dev *dev);
+u32 vl_evt_get_missed(struct vl_dev *dev);
+void vl_evt_set_missed_ioctl(struct vl_dev *dev, u32 missed);
 
 #endif /* VL_DEVICE_H */

@@ -476,11 +476,6 @@ void vl_dev_cmd_release(struct vl_cmd *cmd)
 	vl_slot_put(to_slot(cmd));
 }
 
-void vl_dev_lun_changed(struct vl_tpg *tpg, struct se_lun *lun, bool added)
-{
-	/* Hotplug events are not sent yet; the event queue is only drained. */
-}
-
 /* ---- submission -------------------------------------------------------- */
 
 static int vl_task_attr(u8 attr)
@@ -769,7 +764,8 @@ static void vl_vq_take(struct vl_vq *vq, int (*one)(struct vl_vq *vq))
  * @vq: the queue
  *
  * Takes at most VL_BUDGET chains, then requeues itself so other queues of
- * the worker get their turn.  Event queue buffers are left for events.
+ * the worker get their turn.  The event queue gets the events waiting
+ * for it (vl_evt.c).
  *
  * Context: the queue's worker, vq->mutex held.
  */
@@ -780,7 +776,8 @@ void vl_io_service(struct vl_vq *vq)
 		vl_vq_take(vq, vl_ctl_one);
 		break;
 	case VL_VQ_EVT:
-		break;	/* buffers wait there for events */
+		vl_evt_service(vq);
+		break;
 	default:
 		vl_vq_take(vq, vl_io_one);
 		break;

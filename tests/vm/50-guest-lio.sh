@@ -37,6 +37,45 @@ cat /tmp/vlg-bench.out
 check "bench ran 5 s and printed a BENCH line (exit $rc)" \
 	sh -c "[ $rc -eq 0 ] && grep -q '^BENCH .* iops=[0-9]' /tmp/vlg-bench.out"
 
+# Hotplug events (drivers/device/vl_evt.c): a LUN linked and unlinked
+# while a guest is attached raises TRANSPORT_RESET RESCAN, then REMOVED.
+# Events raised before the guest posts buffers wait for them (up to 64);
+# beyond that they are missed and the next event says so.  A guest that
+# did not negotiate VIRTIO_SCSI_F_HOTPLUG gets none.
+T=$CFS/vhost/$W/tpgt_1
+H=$CFS/core/rd_mcp_7/vlg_hot
+evs() { awk '/^EVENT:/ { printf "%s %s %s,", $3, $4, $7 }' "$1"; }
+check "a third backstore for hotplug" vlg_mkhot $H
+check "[events] watcher attached, LUN 2 linked and unlinked" \
+	vlg_watch_events /tmp/vlg-ev1.out $T $H 1 --dev "$VL_DEV" --wwpn $W \
+		--seconds 3
+same "[events] TRANSPORT_RESET RESCAN then REMOVED, target 1 LUN 2" \
+	"$(evs /tmp/vlg-ev1.out)" \
+	"missed=0 reason=RESCAN lun=2,missed=0 reason=REMOVED lun=2,"
+check "[events] used length 16, LUN address 01 01 00 02 (peripheral addressing)" \
+	sh -c "[ \$(grep -c '^EVENT: .*lun_bytes=0101000200000000 .* used_len=16\$' /tmp/vlg-ev1.out) = 2 ]"
+check "[events] watcher with its buffers posted after LUN 2 was linked and unlinked" \
+	vlg_watch_events /tmp/vlg-ev2.out $T $H 1 --dev "$VL_DEV" --wwpn $W \
+		--seconds 2 --late-events 60000
+same "[events] raised before the buffers came: delivered then, in order, none missed" \
+	"$(evs /tmp/vlg-ev2.out)" \
+	"missed=0 reason=RESCAN lun=2,missed=0 reason=REMOVED lun=2,"
+check "[events] watcher with its buffers posted after LUN 2 was linked and unlinked 40 times" \
+	vlg_watch_events /tmp/vlg-ev3.out $T $H 40 --dev "$VL_DEV" --wwpn $W \
+		--seconds 3 --late-events 60000
+same "[events] 80 raised, 64 kept for the guest" \
+	"$(grep -c '^EVENT:' /tmp/vlg-ev3.out)" 64
+same "[events] the first one delivered says events were missed" \
+	"$(evs /tmp/vlg-ev3.out | cut -d' ' -f1)" "missed=1"
+same "[events] no other one says so" \
+	"$(grep '^EVENT:' /tmp/vlg-ev3.out | grep -c 'missed=1')" 1
+check "[events] watcher without VIRTIO_SCSI_F_HOTPLUG, LUN 2 linked and unlinked" \
+	vlg_watch_events /tmp/vlg-ev4.out $T $H 1 --dev "$VL_DEV" --wwpn $W \
+		--seconds 3 --no-hotplug
+same "[events] no HOTPLUG negotiated: no event" \
+	"$(grep -c '^EVENT:' /tmp/vlg-ev4.out)" 0
+check "remove the hotplug backstore" rmdir $H
+
 # Robustness: the sequence that corrupts slab memory in Debian 6.1's
 # in-tree vhost_scsi (Documentation/differential.md): LUN resets on a TPG
 # with two LUNs, a LUN unlinked, another LUN reset, every LUN unlinked and
