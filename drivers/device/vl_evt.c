@@ -157,9 +157,10 @@ void vl_evt_service(struct vl_vq *vq)
 		if (!ret) {
 			/* A buffer posted meanwhile may have come unkicked. */
 			ret = vl_vring_enable_notify(&vq->ring, mem);
+			if (ret > 0)
+				continue;
 			if (!ret)
 				break;
-			continue;
 		}
 		if (ret < 0) {
 			vl_vq_fail(vq, ret);
