@@ -35,6 +35,12 @@ ndisks() {
 
 main() {
 	note "guest.sh starts; kernel $(uname -r)"
+	# What QEMU offered and the driver took: feature bits, bit 0 first
+	# (bit 1 is VIRTIO_SCSI_F_HOTPLUG).
+	for v in /sys/bus/virtio/devices/*; do
+		[ "$(cat "$v/device")" = 0x0008 ] &&
+			echo "INFO: virtio-scsi features $(cat "$v/features")"
+	done
 	n=600
 	while [ "$(ndisks)" -lt 2 ] && [ $n -gt 0 ]; do
 		sleep 0.1
