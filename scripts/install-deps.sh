@@ -6,7 +6,7 @@
 set -eu
 pkgs="build-essential bc bison flex libelf-dev libssl-dev kmod cpio gzip
 xz-utils zstd busybox-static qemu-system-x86 qemu-utils
-targetcli-fb python3-rtslib-fb dbus fio sg3-utils libcmocka-dev clang
+targetcli-fb python3-rtslib-fb dbus fio sg3-utils strace libcmocka-dev clang
 libclang-rt-14-dev"
 missing=
 for p in $pkgs; do
