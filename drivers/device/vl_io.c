@@ -492,6 +492,33 @@ static int vl_task_attr(u8 attr)
 	}
 }
 
+/*
+ * A READ into a buffer longer than the CDB's transfer is legal SCSI (an
+ * underflow: GOOD with a residual).  LIO trims data_length to the CDB and
+ * sets the residual, but its fileio and iblock backends walk the whole
+ * scatterlist: fileio then fails the command, iblock reads blocks past the
+ * range.  End the list at data_length; the pages after it stay the slot's.
+ */
+static void vl_io_trim_sgl(struct se_cmd *se)
+{
+	struct scatterlist *sg;
+	u32 left = se->data_length;
+	unsigned int i;
+
+	if (!(se->se_cmd_flags & SCF_UNDERFLOW_BIT) || !se->t_data_nents ||
+	    !left)
+		return;
+	for_each_sg(se->t_data_sg, sg, se->t_data_nents, i) {
+		if (sg->length >= left) {
+			sg->length = left;
+			sg_mark_end(sg);
+			se->t_data_nents = i + 1;
+			return;
+		}
+		left -= sg->length;
+	}
+}
+
 /* Fixed-format sense: ILLEGAL REQUEST with the given ASC (ASCQ 0). */
 static void vl_io_reject(struct vl_vq *vq, const struct vl_chain *c, u8 asc)
 {
@@ -554,8 +581,10 @@ static bool vl_io_submit(struct vl_vq *vq, struct vl_slot *s,
 	se->tag = req->tag;
 	/* On failure LIO completes the command with a CHECK CONDITION. */
 	if (!target_submit_prep(se, req->cdb, nents ? s->sgl : NULL, nents,
-				NULL, 0, NULL, 0, GFP_KERNEL))
+				NULL, 0, NULL, 0, GFP_KERNEL)) {
+		vl_io_trim_sgl(se);
 		vl_target_submit(se);
+	}
 	return true;
 }
 
