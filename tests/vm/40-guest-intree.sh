@@ -54,12 +54,7 @@ same "vl-guest suite (defaults) exit status" $? 0
 same "vl-guest suite (split memory, 4 queues, no EVENT_IDX/INDIRECT) exit status" $? 0
 echo "suite runs took $(( $(date +%s) - start ))s"
 
-"$VLG" --dev $DEV --wwpn $W --lun 0 bench --queues 2 --depth 16 --bs 4k \
-	--rw randrw --mix 70 --seconds 5 >/tmp/vlg-bench.out 2>&1
-rc=$?
-cat /tmp/vlg-bench.out
-check "bench ran 5 s and printed a BENCH line (exit $rc)" \
-	sh -c "[ $rc -eq 0 ] && grep -q '^BENCH .* iops=[0-9]' /tmp/vlg-bench.out"
+vlg_bench $DEV $W
 
 # Hotplug: a LUN linked and unlinked while a guest is attached raises
 # TRANSPORT_RESET events; with no event buffer posted at the time, the

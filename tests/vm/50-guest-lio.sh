@@ -36,12 +36,7 @@ same "vl-guest suite (split memory, 4 queues, no EVENT_IDX/INDIRECT) exit status
 	--secret-mem --extra-layouts --label "[secretmem] " suite
 same "vl-guest suite (memfd_secret guest RAM, data copied) exit status" $? 0
 
-"$VLG" --dev "$VL_DEV" --wwpn $W --lun 0 bench --queues 2 --depth 16 --bs 4k \
-	--rw randrw --mix 70 --seconds 5 >/tmp/vlg-bench.out 2>&1
-rc=$?
-cat /tmp/vlg-bench.out
-check "bench ran 5 s and printed a BENCH line (exit $rc)" \
-	sh -c "[ $rc -eq 0 ] && grep -q '^BENCH .* iops=[0-9]' /tmp/vlg-bench.out"
+vlg_bench "$VL_DEV" $W
 
 # Hotplug events (drivers/device/vl_evt.c): a LUN linked and unlinked
 # while a guest is attached raises TRANSPORT_RESET RESCAN, then REMOVED.

@@ -152,6 +152,17 @@ vlg_wait_line() {
 	return 1
 }
 
+# vlg_bench DEV WWPN: a 5 s randrw benchmark on LUN 0 (2 queues x 16, 4k),
+# shown; the check is that it ran and printed its BENCH line.
+vlg_bench() {
+	"$VLG" --dev "$1" --wwpn "$2" --lun 0 bench --queues 2 --depth 16 \
+		--bs 4k --rw randrw --mix 70 --seconds 5 >/tmp/vlg-bench.out 2>&1
+	_r=$?
+	cat /tmp/vlg-bench.out
+	check "bench ran 5 s and printed a BENCH line (exit $_r)" \
+		sh -c "[ $_r -eq 0 ] && grep -q '^BENCH .* iops=[0-9]' /tmp/vlg-bench.out"
+}
+
 # ---- hotplug (tests 40 and 50) ----
 # vlg_mkhot BACKSTORE: a small rd_mcp backstore (a configfs path) to link
 # and unlink while a guest is attached.
