@@ -557,8 +557,12 @@ static bool vl_io_submit(struct vl_vq *vq, struct vl_slot *s,
 			/* INVALID FIELD IN CDB: more data than LIO takes. */
 			vl_io_reject(vq, &s->chain, 0x24);
 		} else if (ret == -ENOMEM) {
-			/* The guest retries a busy command. */
-			vl_io_answer(vq, &s->chain, VL_VSCSI_S_BUSY, 0, NULL, 0);
+			/*
+			 * No pages to copy through: TASK SET FULL, which a
+			 * guest requeues (a busy response costs a retry).
+			 */
+			vl_io_answer(vq, &s->chain, VL_VSCSI_S_OK,
+				     SAM_STAT_TASK_SET_FULL, NULL, 0);
 		} else {
 			vl_io_answer(vq, &s->chain, VL_VSCSI_S_TARGET_FAILURE,
 				     0, NULL, 0);
