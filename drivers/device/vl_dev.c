@@ -21,16 +21,14 @@
 
 #include "vl_device.h"
 
-/*
- * What we offer.  No VHOST_F_LOG_ALL: we do no dirty logging, and QEMU
- * then blocks migration instead of migrating a guest with stale pages.
- */
+/* What we offer; VHOST_F_LOG_ALL: dirty logging for migration (vl_log.c). */
 #define VL_FEATURES	(BIT_ULL(VL_VIRTIO_F_VERSION_1) |		\
 			 BIT_ULL(VL_VIRTIO_F_ANY_LAYOUT) |		\
 			 BIT_ULL(VL_VIRTIO_F_INDIRECT_DESC) |		\
 			 BIT_ULL(VL_VIRTIO_F_EVENT_IDX) |		\
 			 BIT_ULL(VL_VIRTIO_F_NOTIFY_ON_EMPTY) |		\
-			 BIT_ULL(VL_VIRTIO_SCSI_F_HOTPLUG))
+			 BIT_ULL(VL_VIRTIO_SCSI_F_HOTPLUG) |		\
+			 BIT_ULL(VHOST_F_LOG_ALL))
 
 static void vl_dev_stop_all(struct vl_dev *dev)
 {
@@ -179,6 +177,9 @@ static int vl_set_mem_table(struct vl_dev *dev, void __user *argp)
 	if (!mem)
 		return -ENOMEM;
 	ret = vl_mem_from_user(argp, mem);
+	/* While logging, the bitmap must cover the new memory too. */
+	if (!ret && vl_logging(dev) && dev->log_base)
+		ret = vl_log_check(dev->log_base, mem);
 	if (ret) {
 		kvfree(mem);
 		return ret;
@@ -225,6 +226,11 @@ static void vl_reset_owner(struct vl_dev *dev)
 	kvfree(dev->mem);
 	dev->mem = NULL;
 	WRITE_ONCE(dev->features, 0);
+	dev->log_base = 0;
+	if (dev->log_ctx) {
+		eventfd_ctx_put(dev->log_ctx);
+		dev->log_ctx = NULL;
+	}
 	vl_evt_reset(dev);
 	if (dev->mm) {
 		mmput(dev->mm);
@@ -244,9 +250,56 @@ static int vl_set_features(struct vl_dev *dev, void __user *argp)
 		return -EFAULT;
 	if (features & ~VL_FEATURES)
 		return -EOPNOTSUPP;
+	/*
+	 * As vhost: a log set before must cover guest memory.  QEMU may ack
+	 * LOG_ALL before it sets the log base (vhost_dev_start() while
+	 * migrating), so no log yet is not an error.
+	 */
+	if ((features & BIT_ULL(VHOST_F_LOG_ALL)) && dev->log_base &&
+	    vl_log_check(dev->log_base, dev->mem))
+		return -EFAULT;
 	vl_dev_stop_all(dev);
 	/* Read locklessly by vl_dev_lun_changed(). */
 	WRITE_ONCE(dev->features, features);
+	return vl_dev_start_all(dev);
+}
+
+/* ---- dirty log --------------------------------------------------------- */
+
+static int vl_set_log_base(struct vl_dev *dev, void __user *argp)
+{
+	u64 base;
+	int ret;
+
+	if (copy_from_user(&base, argp, sizeof(base)))
+		return -EFAULT;
+	if (base != (unsigned long)base)
+		return -EFAULT;
+	ret = vl_log_check(base, dev->mem);
+	if (ret)
+		return ret;
+	/* Workers read it while they run. */
+	vl_dev_stop_all(dev);
+	dev->log_base = base;
+	return vl_dev_start_all(dev);
+}
+
+static int vl_set_log_fd(struct vl_dev *dev, void __user *argp)
+{
+	struct eventfd_ctx *ctx = NULL;
+	int fd;
+
+	if (get_user(fd, (int __user *)argp))
+		return -EFAULT;
+	if (fd != -1) {
+		ctx = eventfd_ctx_fdget(fd);
+		if (IS_ERR(ctx))
+			return PTR_ERR(ctx);
+	}
+	vl_dev_stop_all(dev);
+	if (dev->log_ctx)
+		eventfd_ctx_put(dev->log_ctx);
+	dev->log_ctx = ctx;
 	return vl_dev_start_all(dev);
 }
 
@@ -289,8 +342,9 @@ static long vl_dev_ioctl_locked(struct vl_dev *dev, unsigned int cmd,
 	case VHOST_SET_MEM_TABLE:
 		return vl_set_mem_table(dev, argp);
 	case VHOST_SET_LOG_BASE:
+		return vl_set_log_base(dev, argp);
 	case VHOST_SET_LOG_FD:
-		return -EOPNOTSUPP;	/* VHOST_F_LOG_ALL is not offered */
+		return vl_set_log_fd(dev, argp);
 	case VHOST_SCSI_SET_ENDPOINT:
 		return vl_set_endpoint(dev, argp);
 	case VHOST_SCSI_CLEAR_ENDPOINT:

@@ -29,6 +29,7 @@
 #include <linux/scatterlist.h>
 #include <linux/sched.h>
 #include <linux/wait.h>
+#include <linux/vhost_types.h>
 
 #include <vlcore/vl_shim.h>
 #include <vlcore/vl_vring.h>
@@ -58,6 +59,9 @@
 
 /* How long teardown waits for LIO to give back a queue's commands. */
 #define VL_DRAIN_TIMEOUT	(30 * HZ)
+
+/* Guest page size of the dirty log: one bit per 4 KiB (VHOST_PAGE_SIZE). */
+#define VL_LOG_PAGE		0x1000ULL
 
 /* Events a device keeps for the guest's event buffers; more are missed. */
 #define VL_MAX_EVENTS		64
@@ -146,6 +150,8 @@ struct vl_slot {
  *	  SET FULL (request queues)
  * @copy_noted: the log says that this queue copies data it cannot pin
  *		(worker only)
+ * @log_used: VHOST_VRING_F_LOG: log the used ring's writes at @log_gpa
+ * @log_gpa: the used ring's guest-physical address for the dirty log
  * @free: free slots; popped by the worker only, pushed by anyone
  * @done: slots LIO completed, for the worker to answer
  * @inflight: slots not on @free
@@ -180,6 +186,8 @@ struct vl_vq {
 	u32			nr_slots;
 	struct vl_chain		full;
 	bool			copy_noted;
+	bool			log_used;
+	u64			log_gpa;
 	struct llist_head	free;
 	struct llist_head	done;
 	atomic_t		inflight;
@@ -216,7 +224,10 @@ struct vl_worker {
  *	   (any thread with that mm may then use the device);
  *	   NULL until then
  * @mm: @owner's mm (a reference held by get_task_mm())
- * @features: acked features (VHOST_SET_FEATURES)
+ * @features: acked features (VHOST_SET_FEATURES); with VHOST_F_LOG_ALL
+ *	      every write to guest memory is logged (vl_log.c)
+ * @log_base: VHOST_SET_LOG_BASE: the VMM's dirty bitmap, 0 if none
+ * @log_ctx: VHOST_SET_LOG_FD: signalled after the used ring is logged
  * @mem: guest memory table (VHOST_SET_MEM_TABLE), or NULL
  * @vqs: the virtqueues
  * @workers: one per request queue, plus one for control and event queues
@@ -239,6 +250,8 @@ struct vl_dev {
 	struct task_struct	*owner;
 	struct mm_struct	*mm;
 	u64			features;
+	u64			log_base;
+	struct eventfd_ctx	*log_ctx;
 	struct vl_mem		*mem;
 	struct vl_vq		vqs[VL_MAX_VQS];
 	struct vl_worker	*workers[VL_MAX_IO_VQS + 1];
@@ -262,9 +275,25 @@ void vl_vq_cleanup(struct vl_vq *vq);
 int vl_workers_create(struct vl_dev *dev);
 void vl_workers_destroy(struct vl_dev *dev);
 void vl_vq_queue_work(struct vl_vq *vq);
-void vl_vq_signal(struct vl_vq *vq);
 void vl_vq_fail(struct vl_vq *vq, int err);
 int vl_vq_translate_rings(struct vl_vq *vq, const struct vl_mem *mem);
+
+int vl_vq_add_used(struct vl_vq *vq, const struct vl_chain *c, u32 len);
+void vl_vq_flush(struct vl_vq *vq);
+
+/* vl_log.c */
+int vl_log_check(u64 base, const struct vl_mem *mem);
+void vl_log_chain(struct vl_vq *vq, const struct vl_chain *c);
+void vl_log_used(struct vl_vq *vq);
+
+/*
+ * Writes to guest memory are logged: VHOST_F_LOG_ALL acked and a log set
+ * (QEMU may ack the feature a moment before it sets the log).
+ */
+static inline bool vl_logging(const struct vl_dev *dev)
+{
+	return (dev->features & BIT_ULL(VHOST_F_LOG_ALL)) && dev->log_base;
+}
 
 /* vl_io.c */
 int vl_io_alloc_slots(struct vl_vq *vq);

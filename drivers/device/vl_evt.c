@@ -177,13 +177,12 @@ void vl_evt_service(struct vl_vq *vq)
 			vl_evt_set_missed(dev);
 			len = 0;
 		}
-		if (vl_vring_add_used(&vq->ring, mem, c.head, len)) {
+		if (vl_vq_add_used(vq, &c, len)) {
 			vl_vq_fail(vq, -EFAULT);
 			return;
 		}
 	}
-	if (!vl_vring_flush_used(&vq->ring, mem))
-		vl_vq_signal(vq);
+	vl_vq_flush(vq);
 }
 
 /* ---- fabric hook (see vhost_lio.h) ------------------------------------- */

@@ -346,7 +346,7 @@ static void vl_io_answer(struct vl_vq *vq, const struct vl_chain *c, u8 resp,
 	vl_vscsi_fill_cmd_resp(&r, resp, status, sense, sense_len, 0);
 	if (!vl_vscsi_put_cmd_resp(c, vq->dev->mem, &r))
 		len = sizeof(r);
-	if (vl_vring_add_used(&vq->ring, vq->dev->mem, c->head, len))
+	if (vl_vq_add_used(vq, c, len))
 		vl_vq_fail(vq, -EFAULT);
 }
 
@@ -387,8 +387,7 @@ static void vl_io_answer_cmd(struct vl_vq *vq, struct vl_slot *s)
 				       se->scsi_sense_length, resid);
 	}
 	if (vl_vscsi_put_cmd_resp(&s->chain, vq->dev->mem, &r) ||
-	    vl_vring_add_used(&vq->ring, vq->dev->mem, s->chain.head,
-			      vl_vscsi_cmd_used_len(data_in)))
+	    vl_vq_add_used(vq, &s->chain, vl_vscsi_cmd_used_len(data_in)))
 		vl_vq_fail(vq, -EFAULT);
 }
 
@@ -416,7 +415,7 @@ static void vl_io_answer_tmf(struct vl_vq *vq, struct vl_slot *s)
 
 	if (!vl_vscsi_put_tmf_resp(&s->chain, vq->dev->mem, resp))
 		len = sizeof(struct vl_vscsi_tmf_resp);
-	if (vl_vring_add_used(&vq->ring, vq->dev->mem, s->chain.head, len))
+	if (vl_vq_add_used(vq, &s->chain, len))
 		vl_vq_fail(vq, -EFAULT);
 }
 
@@ -443,8 +442,8 @@ void vl_io_complete_done(struct vl_vq *vq)
 			transport_generic_free_cmd(&s->vcmd.se_cmd, 0);
 		vl_slot_put(s);
 	}
-	if (any && !vq->broken && !vl_vring_flush_used(&vq->ring, vq->dev->mem))
-		vl_vq_signal(vq);
+	if (any && !vq->broken)
+		vl_vq_flush(vq);
 }
 
 /* ---- fabric hooks (see vhost_lio.h) ------------------------------------ */
@@ -634,7 +633,7 @@ static int vl_io_one(struct vl_vq *vq)
 		vl_io_answer(vq, &s->chain, VL_VSCSI_S_FAILURE, 0, NULL, 0);
 		goto done;
 	default:	/* -ENOSPC, -EFAULT: no room to answer */
-		if (vl_vring_add_used(&vq->ring, dev->mem, s->chain.head, 0))
+		if (vl_vq_add_used(vq, &s->chain, 0))
 			vl_vq_fail(vq, -EFAULT);
 		goto done;
 	}
@@ -688,7 +687,7 @@ static int vl_ctl_answer(struct vl_vq *vq, const struct vl_chain *c,
 		if (!vl_vscsi_put_an_resp(c, mem, 0, resp))
 			len = sizeof(struct vl_vscsi_an_resp);
 	}
-	return vl_vring_add_used(&vq->ring, mem, c->head, len);
+	return vl_vq_add_used(vq, c, len);
 }
 
 /* Hand a TMF to LIO; false if it was not (the caller answers). */
@@ -788,8 +787,7 @@ static void vl_vq_take(struct vl_vq *vq, int (*one)(struct vl_vq *vq))
 			break;
 		vl_vring_disable_notify(&vq->ring, mem);
 	}
-	if (!vl_vring_flush_used(&vq->ring, mem))
-		vl_vq_signal(vq);
+	vl_vq_flush(vq);
 }
 
 /**

@@ -254,10 +254,41 @@ static int vl_ctx_set(struct eventfd_ctx **slot, int fd)
  *
  * Context: the queue's worker, vq->mutex held.
  */
-void vl_vq_signal(struct vl_vq *vq)
+static void vl_vq_signal(struct vl_vq *vq)
 {
 	if (vq->call && vl_vring_need_signal(&vq->ring, vq->dev->mem) > 0)
 		vl_eventfd_signal(vq->call);
+}
+
+/**
+ * vl_vq_add_used() - hand a chain back to the guest
+ * @vq: the queue
+ * @c: the chain
+ * @len: bytes the device wrote into it
+ *
+ * The chain's writable buffers go to the dirty log first, when logging.
+ *
+ * Context: the queue's worker, vq->mutex held.
+ * Return: 0, or the error of vl_vring_add_used() (the ring is broken).
+ */
+int vl_vq_add_used(struct vl_vq *vq, const struct vl_chain *c, u32 len)
+{
+	vl_log_chain(vq, c);
+	return vl_vring_add_used(&vq->ring, vq->dev->mem, c->head, len);
+}
+
+/**
+ * vl_vq_flush() - publish the used ring, log it, interrupt the guest
+ * @vq: the queue
+ *
+ * Context: the queue's worker, vq->mutex held.
+ */
+void vl_vq_flush(struct vl_vq *vq)
+{
+	if (vl_vring_flush_used(&vq->ring, vq->dev->mem))
+		return;
+	vl_log_used(vq);
+	vl_vq_signal(vq);
 }
 
 /**
@@ -454,8 +485,8 @@ static int vl_vq_set_addr(struct vl_vq *vq, void __user *argp)
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
-	/* The only flag is VHOST_VRING_F_LOG: no dirty logging is offered. */
-	if (a.flags)
+	/* The only flag: log the used ring's writes at log_guest_addr. */
+	if (a.flags & ~BIT(VHOST_VRING_F_LOG))
 		return -EOPNOTSUPP;
 	if ((a.desc_user_addr & (VL_VRING_DESC_ALIGN - 1)) ||
 	    (a.avail_user_addr & (VL_VRING_AVAIL_ALIGN - 1)) ||
@@ -464,6 +495,8 @@ static int vl_vq_set_addr(struct vl_vq *vq, void __user *argp)
 	vq->desc_ua = a.desc_user_addr;
 	vq->avail_ua = a.avail_user_addr;
 	vq->used_ua = a.used_user_addr;
+	vq->log_used = a.flags & BIT(VHOST_VRING_F_LOG);
+	vq->log_gpa = a.log_guest_addr;
 	vq->addr_set = true;
 	return 0;
 }
