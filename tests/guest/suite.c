@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/vhost_types.h>
 #include <linux/virtio_config.h>
 
 #include "vl-guest.h"
@@ -907,6 +908,90 @@ static void t_events(void)
 	      "%d event(s)", n);
 }
 
+/* ---- dirty logging (VHOST_F_LOG_ALL) -------------------------------------- */
+
+/* Bits set in the dirty log for the pages of an arena. */
+static unsigned int log_bits(const uint8_t *log, const struct arena *a)
+{
+	uint64_t p, first = (a->r->gpa + a->start) / 4096;
+	uint64_t last = (a->r->gpa + a->end - 1) / 4096;
+	unsigned int n = 0;
+
+	for (p = first; p <= last; p++)
+		n += (log[p / 8] >> (p % 8)) & 1;
+	return n;
+}
+
+/*
+ * Switch logging on as QEMU does for a migration, then: a WRITE (the
+ * device only reads its buffers) must leave the request arena unlogged,
+ * a READ of 16 pages must log at least those 16 pages of the response
+ * arena, and both must log the used rings (in the ring arena).  Then
+ * logging goes off again.  A device that does not offer VHOST_F_LOG_ALL
+ * is not checked.
+ */
+static void t_dirty_log(unsigned int idx)
+{
+	const struct gmem *m = &S->d.mem;
+	unsigned int lun = S->luns[idx], blocks = 65536 / S->bsz[idx];
+	uint64_t bytes = vdev_log_bytes(&S->d), lba = 3000, seed = ++S->seed;
+	uint8_t *log = calloc(1, bytes), *buf = malloc(65536);
+	uint8_t cdb[VIRTIO_SCSI_CDB_SIZE];
+	struct scsi_io io;
+	int ret;
+
+	if (!(S->d.offered & (1ULL << VHOST_F_LOG_ALL))) {
+		info("VHOST_F_LOG_ALL not offered: dirty logging not checked");
+		goto out;
+	}
+	if (!log || !buf)
+		goto out;
+	if (lba + blocks > S->blocks[idx])
+		lba = 0;
+	ret = vdev_set_log(&S->d, log, true);
+	if (!check(!ret, "dirty log on (LOG_BASE, LOG_ALL, VRING_F_LOG)",
+		   "%s", strerror(-ret)))
+		goto out;
+
+	memset(log, 0, bytes);
+	pattern_fill(buf, lba, blocks, S->bsz[idx], seed);
+	cdb_rw(cdb, true, 10, lba, blocks);
+	if (!run(lun, cdb, 10, buf, 65536, NULL, 0, NULL, &io))
+		check(good(&io), "dirty log: 64 KiB WRITE", "%s", describe(&io));
+	check(log_bits(log, &m->data[0]) == 0,
+	      "dirty log: a WRITE's buffers (device-readable) are not logged",
+	      "%u page(s) of the request arena logged",
+	      log_bits(log, &m->data[0]));
+	check(log_bits(log, &m->perm) > 0, "dirty log: the used ring is logged",
+	      "no page of the ring arena logged");
+
+	memset(log, 0, bytes);
+	memset(buf, 0, 65536);
+	cdb_rw(cdb, false, 10, lba, blocks);
+	if (!run(lun, cdb, 10, NULL, 0, buf, 65536, NULL, &io))
+		check(good(&io) && pattern_check(buf, lba, blocks, S->bsz[idx],
+						 seed) < 0,
+		      "dirty log: 64 KiB READ, data intact", "%s",
+		      describe(&io));
+	check(log_bits(log, &m->data[1]) >= 16,
+	      "dirty log: a READ's 16 data pages are logged",
+	      "%u page(s) of the response arena logged",
+	      log_bits(log, &m->data[1]));
+	check(log_bits(log, &m->perm) > 0,
+	      "dirty log: the used ring is logged again",
+	      "no page of the ring arena logged");
+	info("dirty log after a 64 KiB READ: %u response-arena page(s), %u "
+	     "ring-arena page(s)", log_bits(log, &m->data[1]),
+	     log_bits(log, &m->perm));
+
+	ret = vdev_set_log(&S->d, log, false);
+	check(!ret, "dirty log off (features and vrings without it)", "%s",
+	      strerror(-ret));
+out:
+	free(log);
+	free(buf);
+}
+
 /* ---- several commands in flight, every request queue --------------------- */
 
 static void t_concurrent(unsigned int idx)
@@ -1133,6 +1218,8 @@ int run_suite(const struct vl_opts *o)
 	}
 	if (step("events"))
 		t_events();
+	if (step("dirty-log"))
+		t_dirty_log((unsigned int)idx);
 stop:
 	t_stop();
 	finish_and_exit(s.fail ? 1 : 0);

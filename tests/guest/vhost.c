@@ -211,6 +211,50 @@ static int clear_endpoint(struct vdev *d)
 	return 0;
 }
 
+/* Bytes of a dirty log covering guest RAM: a bit per 4 KiB page. */
+uint64_t vdev_log_bytes(const struct vdev *d)
+{
+	uint64_t end = 0;
+	unsigned int i;
+
+	for (i = 0; i < d->mem.nr; i++)
+		if (d->mem.r[i].gpa + d->mem.r[i].size > end)
+			end = d->mem.r[i].gpa + d->mem.r[i].size;
+	return (end / 4096 + 63) / 64 * 8;
+}
+
+/*
+ * Dirty logging on or off, as QEMU switches it for a migration: the log
+ * base first, then the features with VHOST_F_LOG_ALL, then every vring's
+ * address again with VHOST_VRING_F_LOG and the used ring's guest address.
+ */
+int vdev_set_log(struct vdev *d, void *log, bool on)
+{
+	uint64_t base = (uintptr_t)log;
+	uint64_t f = d->acked | (on ? BIT(VHOST_F_LOG_ALL) : 0);
+	unsigned int i;
+
+	if (on && ioctl(d->fd, VHOST_SET_LOG_BASE, &base) < 0)
+		return -errno;
+	if (ioctl(d->fd, VHOST_SET_FEATURES, &f) < 0)
+		return -errno;
+	for (i = 0; i < d->nvqs; i++) {
+		struct gvq *vq = &d->vq[i];
+		struct vhost_vring_addr a = {
+			.index = vq->index,
+			.flags = on ? 1U << VHOST_VRING_F_LOG : 0,
+			.desc_user_addr = (uintptr_t)vq->desc,
+			.avail_user_addr = (uintptr_t)vq->avail,
+			.used_user_addr = (uintptr_t)vq->used,
+			.log_guest_addr = gmem_gpa(&d->mem, vq->used),
+		};
+
+		if (ioctl(d->fd, VHOST_SET_VRING_ADDR, &a) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 /* The guest driver fills the event queue with buffers at probe time. */
 int vdev_post_events(struct vdev *d)
 {

@@ -256,6 +256,8 @@ int vdev_stop(struct vdev *d, vl_report_fn rep);
 int vdev_stop_bases(struct vdev *d, vl_report_fn rep, int *bases);
 int vdev_set_endpoint(struct vdev *d, const char *wwpn, unsigned int tpgt);
 int vdev_post_events(struct vdev *d);
+int vdev_set_log(struct vdev *d, void *log, bool on);
+uint64_t vdev_log_bytes(const struct vdev *d);
 static inline struct gvq *vdev_reqq(struct vdev *d, unsigned int q)
 {
 	return &d->vq[VL_FIRST_REQ_VQ + q];
