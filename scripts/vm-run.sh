@@ -7,7 +7,7 @@
 # Usage: scripts/vm-run.sh [-k 6.1|6.12] [-t SECONDS] [-m MEM] [-o DIR] TEST...
 #   TEST      paths of scripts under tests/vm/, run in the order given
 #   -k        kernel series (default 6.12); the ABI comes from fetch-kernels.sh
-#   -t        whole-boot timeout in seconds (default 900)
+#   -t        whole-boot timeout in seconds (default 1500)
 #   -m        guest memory (default 3G)
 #   -o        results directory (default results/<abi>)
 #
@@ -24,7 +24,7 @@
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-series=6.12 timeout=900 mem=3G out=
+series=6.12 timeout=1500 mem=3G out=
 
 while getopts k:t:m:o: opt; do
 	case $opt in
@@ -90,7 +90,7 @@ fi
 	printf 'VL_ABI=%q\n' "$abi"
 	printf 'VL_KROOT=%q\n' "$kroot"
 	printf 'VL_TESTS=%q\n' "$*"
-	printf 'VL_TEST_TIMEOUT=%q\n' "${VL_TEST_TIMEOUT:-300}"
+	printf 'VL_TEST_TIMEOUT=%q\n' "${VL_TEST_TIMEOUT:-600}"
 } >"$out/plan"
 
 # Our freshly built module goes into the cached kernel's updates/ and the

@@ -15,7 +15,7 @@ NESTED=${NESTED:-/tmp/nested}
 NESTED_BINS="/usr/bin/fio /usr/bin/sg_inq /usr/bin/sg_readcap /usr/bin/sg_luns"
 
 # nested_initrd: $NESTED/initramfs.cpio: busybox, tests/vm/nested/init,
-# guest.sh and demo-guest.sh, tests/vm/lib.sh, $NESTED_BINS with every
+# guest.sh, demo-guest.sh and migrate-guest.sh, tests/vm/lib.sh, $NESTED_BINS with every
 # library ldd names, at the same paths (the stage holds symlinks, cpio -L
 # stores the files), and the modules for virtio-pci, 9p over virtio,
 # virtio_scsi and sd_mod (decompressed: busybox insmod cannot read .ko.xz)
@@ -31,6 +31,7 @@ nested_initrd() {
 	cp /bin/busybox "$_s/bin/busybox" &&
 	cp "$VL_REPO/tests/vm/nested/init" "$_s/init" && chmod +x "$_s/init" &&
 	cp "$VL_REPO/tests/vm/nested/guest.sh" "$VL_REPO/tests/vm/nested/demo-guest.sh" \
+		"$VL_REPO/tests/vm/nested/migrate-guest.sh" \
 		"$VL_REPO/tests/vm/lib.sh" "$_s/vl/" ||
 		return 1
 	# shellcheck disable=SC2086
@@ -75,6 +76,7 @@ nested_kernel() {
 # itself) and $NESTED/out shared writable over 9p (the plan in, results
 # out); console in $NESTED/console.log, QEMU's own output in
 # $NESTED/qemu.log; if strace is there, QEMU's ioctls in $NESTED/strace.log.
+# $NESTED_VHOST_OPTS, if set, is appended to the -device options.
 # Returns QEMU's exit status (124: timed out).
 nested_boot() {
 	_w=$1 _to=$2
@@ -91,7 +93,7 @@ nested_boot() {
 		-kernel "$_k" -initrd "$NESTED/initramfs.cpio" \
 		-append "console=ttyS0 panic=-1 oops=panic loglevel=4 rdinit=/init $NESTED_BOOTARGS" \
 		-virtfs local,path="$NESTED/out",mount_tag=nout,security_model=none,multidevs=remap \
-		-device vhost-scsi-pci,wwpn="$_w",num_queues=2 \
+		-device vhost-scsi-pci,wwpn="$_w",num_queues=2${NESTED_VHOST_OPTS:+,$NESTED_VHOST_OPTS} \
 		"$@" </dev/null >"$NESTED/qemu.log" 2>&1
 }
 
