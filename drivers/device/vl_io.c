@@ -192,21 +192,12 @@ static int vl_io_pin_seg(struct vl_slot *s, const struct vl_mem *mem,
 }
 
 /*
- * LIO's iblock and pscsi backends put the scatterlist into bios as it is,
- * and a block driver may DMA only whole 512-byte units.  A guest may place
- * its buffers anywhere (Windows does): those go through our own pages.
+ * Pin every data buffer, in one walk of the chain.  LIO's iblock and pscsi
+ * backends put the scatterlist into bios as it is, and a block driver may
+ * DMA only whole 512-byte units; a guest may place its buffers anywhere
+ * (Windows does).  Return: 0; -EXDEV for a buffer not on 512-byte
+ * boundaries; -E2BIG when the scatterlist is full; or pinning's error.
  */
-static bool vl_io_data_aligned(const struct vl_slot *s)
-{
-	struct vl_chain_pos pos = s->req.data;
-	struct vl_seg seg;
-
-	while (vl_chain_next_seg(&s->chain, &pos, &seg))
-		if ((seg.gpa | seg.len) & (SECTOR_SIZE - 1))
-			return false;
-	return true;
-}
-
 static int vl_io_pin_data(struct vl_slot *s, const struct vl_mem *mem,
 			  unsigned int *nents)
 {
@@ -215,6 +206,8 @@ static int vl_io_pin_data(struct vl_slot *s, const struct vl_mem *mem,
 	int ret;
 
 	while (vl_chain_next_seg(&s->chain, &pos, &seg)) {
+		if ((seg.gpa | seg.len) & (SECTOR_SIZE - 1))
+			return -EXDEV;
 		ret = vl_io_pin_seg(s, mem, seg.gpa, seg.len, nents);
 		if (ret)
 			return ret;
@@ -317,20 +310,18 @@ static int vl_io_map_data(struct vl_slot *s, const struct vl_mem *mem,
 	s->bounce = false;
 	if (!s->req.data_len)
 		return 0;
-	if (vl_io_data_aligned(s)) {
-		ret = vl_io_pin_data(s, mem, nents);
-		if (!ret) {
-			sg_mark_end(&s->sgl[*nents - 1]);
-			return 0;
-		}
-		if (ret != -E2BIG && !vq->copy_noted) {
-			vq->copy_noted = true;
-			pr_info("queue %u: guest memory cannot be pinned (%d): copying its data\n",
-				vq->index, ret);
-		}
-		vl_slot_drop_pages(s);
-		*nents = 0;
+	ret = vl_io_pin_data(s, mem, nents);
+	if (!ret) {
+		sg_mark_end(&s->sgl[*nents - 1]);
+		return 0;
 	}
+	if (ret != -E2BIG && ret != -EXDEV && !vq->copy_noted) {
+		vq->copy_noted = true;
+		pr_info("queue %u: guest memory cannot be pinned (%d): copying its data\n",
+			vq->index, ret);
+	}
+	vl_slot_drop_pages(s);
+	*nents = 0;
 	return vl_io_bounce_data(s, mem, nents);
 }
 
