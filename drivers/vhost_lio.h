@@ -6,10 +6,10 @@
  * Lock order, outermost first.  A lock may be taken while holding any lock
  * above it, never one below it:
  *
+ *   device-layer mutex  (per /dev/vhost-scsi open; the device's business)
  *   configfs su_mutex of /sys/kernel/config/target (held by LIO/configfs
  *                       around mkdir, rmdir, symlink and unlink callbacks)
- *   vl_tpg_list_lock()  the global TPG list
- *   device-layer mutex  (per /dev/vhost-scsi open; the device's business)
+ *   vl_tpg_list_lock()  the global TPG and target port lists
  *   vl_tpg.mutex        one TPG's nexus, owner and port count
  *   LIO core's own locks (se_portal_group.acl_node_mutex, session and ACL
  *                       spinlocks), taken inside vl_tpg.mutex by
@@ -76,9 +76,12 @@ struct vl_dev;
  *		"fc." prefix for FCP as the in-tree vhost_scsi does, else at
  *		@name itself.
  * @name:	the configfs directory name, NUL-terminated.
+ * @node:	entry in the list of target ports (vl_configfs.c), under
+ *		vl_tpg_list_lock(): no two have the same @wwpn.
  * @wwn:	LIO's WWN; container_of() leads back here.
  *
- * Every field is set by the mkdir callback and immutable afterwards.  The
+ * Every field but @node is set by the mkdir callback and immutable
+ * afterwards.  The
  * tport outlives its TPGs (configfs removes children first) and is freed by
  * the rmdir callback.
  */
@@ -86,6 +89,7 @@ struct vl_tport {
 	u8		proto_id;
 	char		*wwpn;
 	char		name[VL_NAMELEN];
+	struct list_head node;
 	struct se_wwn	wwn;
 };
 

@@ -30,12 +30,33 @@
 			 BIT_ULL(VL_VIRTIO_SCSI_F_HOTPLUG) |		\
 			 BIT_ULL(VHOST_F_LOG_ALL))
 
+struct workqueue_struct *vl_wq;
+
 static void vl_dev_stop_all(struct vl_dev *dev)
 {
 	unsigned int i;
 
 	for (i = 0; i < VL_MAX_VQS; i++)
 		vl_vq_stop(&dev->vqs[i]);
+}
+
+/*
+ * Stop every queue and wait, killably, until LIO gave back each command
+ * and the guest got its answer.  Return: 0, or -EINTR (queues stay
+ * stopped; the caller is being killed, and release tears down).
+ */
+static int vl_dev_quiesce_all(struct vl_dev *dev)
+{
+	unsigned int i;
+	int ret;
+
+	vl_dev_stop_all(dev);
+	for (i = 0; i < VL_MAX_VQS; i++) {
+		ret = vl_vq_quiesce(&dev->vqs[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /*
@@ -58,6 +79,7 @@ static int vl_dev_start_all(struct vl_dev *dev)
 
 /* ---- VHOST_SCSI_SET_ENDPOINT / CLEAR_ENDPOINT -------------------------- */
 
+/* Give the TPGs back: the device has no command in flight on them. */
 static void vl_dev_unpin_all(struct vl_dev *dev)
 {
 	unsigned int i;
@@ -110,10 +132,9 @@ static int vl_set_endpoint(struct vl_dev *dev, void __user *argp)
 	strscpy(dev->wwpn, t.vhost_wwpn, sizeof(dev->wwpn));
 	dev->endpoint = true;
 	ret = vl_dev_start_all(dev);
-	if (ret) {
-		vl_dev_stop_all(dev);
+	/* Queues that did start may have taken commands: wait for them. */
+	if (ret && !vl_dev_quiesce_all(dev))
 		vl_dev_unpin_all(dev);
-	}
 	return ret;
 }
 
@@ -129,7 +150,10 @@ static int vl_clear_endpoint(struct vl_dev *dev, void __user *argp)
 		return 0;
 	if (strcmp(t.vhost_wwpn, dev->wwpn))
 		return -EINVAL;
-	vl_dev_stop_all(dev);
+	/* As the in-tree module: the guest gets every answer first. */
+	ret = vl_dev_quiesce_all(dev);
+	if (ret)
+		return ret;
 	vl_dev_unpin_all(dev);
 	return 0;
 }
@@ -184,7 +208,12 @@ static int vl_set_mem_table(struct vl_dev *dev, void __user *argp)
 		kvfree(mem);
 		return ret;
 	}
-	vl_dev_stop_all(dev);
+	/* Commands in flight use the old table: wait for them. */
+	ret = vl_dev_quiesce_all(dev);
+	if (ret) {
+		kvfree(mem);
+		return ret;
+	}
 	old = dev->mem;
 	dev->mem = mem;
 	kvfree(old);
@@ -213,25 +242,31 @@ static int vl_set_owner(struct vl_dev *dev)
 	return ret;
 }
 
-/* Undo everything the owner set up; the device can be owned anew. */
-static void vl_reset_owner(struct vl_dev *dev)
+/*
+ * What close and VHOST_RESET_OWNER share: stop the queues, stop listening
+ * to kicks before the workers go (a kick would wake a freed worker), stop
+ * the workers, free what LIO completed meanwhile, and drop the owner's
+ * eventfds, mm and task.  Commands still in LIO keep their slots (and a
+ * device reference each); nothing here waits for them.
+ */
+static void vl_dev_disown(struct vl_dev *dev)
 {
+	struct eventfd_ctx *old_ctx;
 	unsigned int i;
 
+	lockdep_assert_held(&dev->mutex);
 	vl_dev_stop_all(dev);
-	vl_dev_unpin_all(dev);
+	for (i = 0; i < VL_MAX_VQS; i++)
+		vl_vq_detach_kick(&dev->vqs[i]);
 	vl_workers_destroy(dev);
 	for (i = 0; i < VL_MAX_VQS; i++)
-		vl_vq_cleanup(&dev->vqs[i]);
-	kvfree(dev->mem);
-	dev->mem = NULL;
-	WRITE_ONCE(dev->features, 0);
-	dev->log_base = 0;
-	if (dev->log_ctx) {
-		eventfd_ctx_put(dev->log_ctx);
-		dev->log_ctx = NULL;
-	}
-	vl_evt_reset(dev);
+		vl_vq_reap(&dev->vqs[i]);
+	spin_lock(&dev->log_lock);
+	old_ctx = dev->log_ctx;
+	dev->log_ctx = NULL;
+	spin_unlock(&dev->log_lock);
+	if (old_ctx)
+		eventfd_ctx_put(old_ctx);
 	if (dev->mm) {
 		mmput(dev->mm);
 		dev->mm = NULL;
@@ -242,9 +277,46 @@ static void vl_reset_owner(struct vl_dev *dev)
 	}
 }
 
+/* No command of the device is in LIO. */
+static bool vl_dev_idle(struct vl_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < VL_MAX_VQS; i++)
+		if (atomic_read(&dev->vqs[i].inflight))
+			return false;
+	return true;
+}
+
+/*
+ * VHOST_RESET_OWNER: undo everything the owner set up; the device can be
+ * owned anew.  Waits (killably) for the commands in flight, as the next
+ * owner's memory table and rings would not be theirs.
+ */
+static int vl_reset_owner(struct vl_dev *dev)
+{
+	unsigned int i;
+	int ret;
+
+	ret = vl_dev_quiesce_all(dev);
+	if (ret)
+		return ret;
+	vl_dev_disown(dev);
+	vl_dev_unpin_all(dev);
+	for (i = 0; i < VL_MAX_VQS; i++)
+		vl_vq_cleanup(&dev->vqs[i]);
+	kvfree(dev->mem);
+	dev->mem = NULL;
+	WRITE_ONCE(dev->features, 0);
+	dev->log_base = 0;
+	vl_evt_reset(dev);
+	return 0;
+}
+
 static int vl_set_features(struct vl_dev *dev, void __user *argp)
 {
 	u64 features;
+	int ret;
 
 	if (copy_from_user(&features, argp, sizeof(features)))
 		return -EFAULT;
@@ -258,7 +330,9 @@ static int vl_set_features(struct vl_dev *dev, void __user *argp)
 	if ((features & BIT_ULL(VHOST_F_LOG_ALL)) && dev->log_base &&
 	    vl_log_check(dev->log_base, dev->mem))
 		return -EFAULT;
-	vl_dev_stop_all(dev);
+	ret = vl_dev_quiesce_all(dev);
+	if (ret)
+		return ret;
 	/* Read locklessly by vl_dev_lun_changed(). */
 	WRITE_ONCE(dev->features, features);
 	return vl_dev_start_all(dev);
@@ -278,8 +352,10 @@ static int vl_set_log_base(struct vl_dev *dev, void __user *argp)
 	ret = vl_log_check(base, dev->mem);
 	if (ret)
 		return ret;
-	/* Workers read it while they run. */
-	vl_dev_stop_all(dev);
+	/* Workers read it while they run: wait for the commands too. */
+	ret = vl_dev_quiesce_all(dev);
+	if (ret)
+		return ret;
 	dev->log_base = base;
 	return vl_dev_start_all(dev);
 }
@@ -296,11 +372,13 @@ static int vl_set_log_fd(struct vl_dev *dev, void __user *argp)
 		if (IS_ERR(ctx))
 			return PTR_ERR(ctx);
 	}
-	vl_dev_stop_all(dev);
-	if (dev->log_ctx)
-		eventfd_ctx_put(dev->log_ctx);
-	dev->log_ctx = ctx;
-	return vl_dev_start_all(dev);
+	/* Swapped under the lock the workers signal it with: I/O goes on. */
+	spin_lock(&dev->log_lock);
+	swap(dev->log_ctx, ctx);
+	spin_unlock(&dev->log_lock);
+	if (ctx)
+		eventfd_ctx_put(ctx);
+	return 0;
 }
 
 /* ---- the ioctl switch -------------------------------------------------- */
@@ -335,8 +413,7 @@ static long vl_dev_ioctl_locked(struct vl_dev *dev, unsigned int cmd,
 
 	switch (cmd) {
 	case VHOST_RESET_OWNER:
-		vl_reset_owner(dev);
-		return 0;
+		return vl_reset_owner(dev);
 	case VHOST_SET_FEATURES:
 		return vl_set_features(dev, argp);
 	case VHOST_SET_MEM_TABLE:
@@ -373,6 +450,37 @@ static long vl_dev_ioctl(struct file *file, unsigned int cmd,
 	return ret;
 }
 
+/*
+ * The device's last reference is gone: no command is in LIO, no worker
+ * runs, no file is open.  Free it from process context (vl_wq): TPG unpin
+ * sleeps.
+ */
+static void vl_dev_free_work(struct work_struct *work)
+{
+	struct vl_dev *dev = container_of(work, struct vl_dev, free_work);
+	unsigned int i;
+
+	/* Pins close() left because commands were still in LIO. */
+	vl_dev_unpin_all(dev);
+	for (i = 0; i < VL_MAX_VQS; i++) {
+		/* After the unpin: no hotplug event can queue it again. */
+		cancel_work_sync(&dev->vqs[i].reap_work);
+		vl_vq_cleanup(&dev->vqs[i]);
+	}
+	kvfree(dev->mem);
+	percpu_ref_exit(&dev->ref);
+	mutex_destroy(&dev->mutex);
+	kvfree(dev);
+}
+
+/* Context: any (the percpu_ref's last put, maybe from an RCU callback). */
+static void vl_dev_ref_release(struct percpu_ref *ref)
+{
+	struct vl_dev *dev = container_of(ref, struct vl_dev, ref);
+
+	queue_work(vl_wq, &dev->free_work);
+}
+
 static int vl_dev_open(struct inode *inode, struct file *file)
 {
 	struct vl_dev *dev;
@@ -381,23 +489,36 @@ static int vl_dev_open(struct inode *inode, struct file *file)
 	dev = kvzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
 	if (!dev)
 		return -ENOMEM;
+	if (percpu_ref_init(&dev->ref, vl_dev_ref_release, 0, GFP_KERNEL)) {
+		kvfree(dev);
+		return -ENOMEM;
+	}
+	INIT_WORK(&dev->free_work, vl_dev_free_work);
 	mutex_init(&dev->mutex);
 	spin_lock_init(&dev->evt_lock);
+	spin_lock_init(&dev->log_lock);
 	for (i = 0; i < VL_MAX_VQS; i++)
 		vl_vq_init(dev, &dev->vqs[i], i);
 	file->private_data = dev;
 	return 0;
 }
 
+/*
+ * close(), also when the VMM was killed: never waits for LIO.  What LIO
+ * still has keeps the device (and its TPG pins) until its last command
+ * is released; then vl_dev_free_work() frees it.
+ */
 static int vl_dev_release(struct inode *inode, struct file *file)
 {
 	struct vl_dev *dev = file->private_data;
 
 	mutex_lock(&dev->mutex);
-	vl_reset_owner(dev);
+	vl_dev_disown(dev);
+	/* Nothing in LIO: the TPGs are free again at once. */
+	if (vl_dev_idle(dev))
+		vl_dev_unpin_all(dev);
 	mutex_unlock(&dev->mutex);
-	mutex_destroy(&dev->mutex);
-	kvfree(dev);
+	percpu_ref_kill(&dev->ref);
 	return 0;
 }
 
@@ -427,8 +548,13 @@ int vl_dev_init(const char *name)
 {
 	int ret;
 
+	vl_wq = alloc_workqueue("vhost_lio", WQ_UNBOUND, 0);
+	if (!vl_wq)
+		return -ENOMEM;
 	vl_misc.name = name;
 	ret = misc_register(&vl_misc);
+	if (ret)
+		destroy_workqueue(vl_wq);
 	if (ret == -EEXIST) {
 		/* kmod takes EEXIST from init for "already loaded": say EBUSY. */
 		pr_err("/dev/%s belongs to another driver (vhost_scsi?): unload it or load vhost_lio with devname=\n",
@@ -443,9 +569,15 @@ int vl_dev_init(const char *name)
 /**
  * vl_dev_exit() - unregister the misc device
  *
- * No file can be open here: each open file holds a module reference.
+ * No file can be open here: each open file holds a module reference.  A
+ * closed device whose commands were still in LIO holds its TPGs, so the
+ * module cannot be unloaded before it is freed, but its free work may
+ * still be running: wait for it.
  */
 void vl_dev_exit(void)
 {
 	misc_deregister(&vl_misc);
+	/* A closed device's last reference may still be on its way. */
+	rcu_barrier();
+	destroy_workqueue(vl_wq);
 }

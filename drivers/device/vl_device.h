@@ -10,17 +10,33 @@
  * ioctl callers serialise on vl_dev.mutex.  Every virtqueue is driven by
  * exactly one worker thread (request queue N by its own worker, the
  * control and event queues by a shared one); the worker alone touches the
- * ring (struct vl_vring) and the queue's slots while the queue runs.  An
- * ioctl that changes a running queue first stops its worker's service of
- * it (vl_vq_stop(), which waits for the worker to be outside the queue and
- * for every command to be released), so the hot path takes no lock.
+ * ring (struct vl_vring) and the queue's slots while the queue runs, and
+ * holds vl_vq.mutex for a whole batch.  An ioctl that changes a ring first
+ * stops the queue (vl_vq_stop(): the worker is then outside it) and, where
+ * the change needs no command in flight, waits killably for LIO to give
+ * every one back (vl_vq_quiesce()), so the hot path takes no lock.
  * LIO completes commands from its own contexts: they only push the slot on
- * the queue's lock-free done list and wake the worker.
+ * the queue's lock-free done list and wake the worker (vl_vq_queue_work()).
+ *
+ * Ownership: who may free what
+ * ----------------------------
+ * A struct vl_dev, with its queues and their slots (the memory LIO's
+ * commands live in), is reference counted by vl_dev.ref: the open file
+ * holds one reference and every slot taken from a free list holds one
+ * until vl_slot_put() gives it back.  close() never waits for LIO: it
+ * stops the queues, detaches the kicks, stops the workers and drops the
+ * file's reference; a command LIO completes after that is freed by the
+ * queue's reap work without touching guest memory (vl_vq_reap()).  The
+ * last reference queues vl_dev.free_work, which unpins the TPGs and frees
+ * the device.  See Documentation/design.md, "Who owns a command".
  */
 #ifndef VL_DEVICE_H
 #define VL_DEVICE_H
 
 #include <linux/atomic.h>
+#include <linux/percpu-refcount.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
 #include <linux/eventfd.h>
 #include <linux/llist.h>
 #include <linux/mm_types.h>
@@ -57,8 +73,18 @@
 /* Chains a worker takes from one queue before it looks at the others. */
 #define VL_BUDGET		64
 
-/* How long teardown waits for LIO to give back a queue's commands. */
-#define VL_DRAIN_TIMEOUT	(30 * HZ)
+/*
+ * Largest ring a queue takes (QEMU's maximum virtqueue size): each entry
+ * of a request queue gets a preallocated slot of about 100 KiB.
+ */
+#define VL_MAX_RING		1024
+
+/*
+ * Pages one device may hold at once for the copy fallback (vl_io.c): 64 MiB
+ * with 4 KiB pages.  A command that would go past it is answered TASK SET
+ * FULL, which the guest retries.
+ */
+#define VL_COPY_MAX_PAGES	16384
 
 /* Guest page size of the dirty log: one bit per 4 KiB (VHOST_PAGE_SIZE). */
 #define VL_LOG_PAGE		0x1000ULL
@@ -81,6 +107,21 @@ struct vl_event {
 struct vl_worker;
 
 /**
+ * enum vl_slot_state - where a slot is in its life (for readers other than
+ * its owner, such as the ABORT TASK lookup; set with smp_store_release())
+ * @VL_SLOT_FREE: on the free list
+ * @VL_SLOT_POPPED: the worker took a chain into it and is working on it
+ * @VL_SLOT_SUBMITTED: LIO has the command
+ * @VL_SLOT_DONE: LIO completed it (or aborted it); on the done list
+ */
+enum vl_slot_state {
+	VL_SLOT_FREE,
+	VL_SLOT_POPPED,
+	VL_SLOT_SUBMITTED,
+	VL_SLOT_DONE,
+};
+
+/**
  * struct vl_slot - a preallocated command: one guest request in flight
  * @vcmd: what the fabric layer sees; vcmd.se_cmd is handed to LIO
  * @vq: the queue the slot belongs to
@@ -92,15 +133,28 @@ struct vl_worker;
  *	   @bounce our own pages the data is copied through
  * @nr_pages: pages held for this command
  * @bounce: the data goes through copies (see vl_io_map_data())
+ * @copy_pages: pages of the device's copy budget this command holds
  * @data_in: the guest's data is written by the device (pages get dirtied)
  * @tmf: a task management function from the control queue, not a command
  * @aborted: LIO aborted the command without status (aborted_task)
- * @refs: 2 while in flight: one for the response, one for LIO's release;
- *	  the last put unpins the pages and frees the slot
+ * @reset: aborted while a LUN RESET was under way: answered
+ *	   VIRTIO_SCSI_S_RESET rather than VIRTIO_SCSI_S_ABORTED
+ * @abort_counted: the command counts in vl_dev.aborts_unanswered
+ * @tmr: a TMF's LIO function (TMR_*)
+ * @tmf_resp: a TMF's virtio-scsi response, copied from LIO's se_tmr_req
+ *	      in queue_tm_rsp (that request may be gone by the time the
+ *	      worker answers)
+ * @state: enum vl_slot_state
+ * @refs: see "Who owns a command" in Documentation/design.md: 1 while only
+ *	  the worker has the slot; 2 once LIO has it (one for the response
+ *	  the worker writes, one for LIO's release_cmd).  The last
+ *	  vl_slot_put() unpins the pages, returns the slot to the free list
+ *	  and drops the slot's reference on the device.
  * @node: on the queue's free list or done list, never both
  *
  * Owner: the queue's worker between vl_slot_get() and submission, then LIO
- * until it completes the command, then the worker again.
+ * until it completes the command, then the worker (or, once the device is
+ * closed, the queue's reap work) again.
  */
 struct vl_slot {
 	struct vl_cmd		vcmd;
@@ -112,10 +166,16 @@ struct vl_slot {
 	struct page		**pages;
 	unsigned int		nr_pages;
 	bool			bounce;
+	unsigned int		copy_pages;
 	bool			data_in;
 	bool			tmf;
 	bool			aborted;
-	atomic_t		refs;
+	bool			reset;
+	bool			abort_counted;
+	u8			tmr;
+	u8			tmf_resp;
+	u8			state;
+	refcount_t		refs;
 	struct llist_node	node;
 };
 
@@ -124,8 +184,11 @@ struct vl_slot {
  * @dev: the device
  * @index: 0 control, 1 event, 2.. request
  * @worker: the thread that drives this queue, or NULL before the owner set
+ *	    it and after close; RCU-protected, as LIO's completion contexts
+ *	    and kick wakeups read it while vl_workers_destroy() clears it
  * @mutex: held by the worker while it serves the queue, and by ioctls
- *	   while they change the ring state; one lock per batch, not per I/O
+ *	   while they change the ring state or swap the call and err
+ *	   eventfds; one lock per batch, not per I/O
  * @ring: the core's ring state; touched only by @worker while @running
  * @num: VHOST_SET_VRING_NUM (0: not set)
  * @last_avail: VHOST_SET_VRING_BASE, the next avail index to take
@@ -142,6 +205,9 @@ struct vl_slot {
  * @err: the err eventfd, or NULL
  * @running: the worker may service the queue (set and cleared with
  *	     dev->mutex held, read by the worker)
+ * @live: @ring holds this queue's state (since its last start, until its
+ *	  setup changes); its indices are saved into @last_avail and
+ *	  @used_idx when the queue stops
  * @broken: the guest broke the ring; the queue stays stopped until it is
  *	    set up again
  * @slots: @nr_slots preallocated commands (request queues)
@@ -156,6 +222,12 @@ struct vl_slot {
  * @done: slots LIO completed, for the worker to answer
  * @inflight: slots not on @free
  * @drained: woken when @inflight reaches 0
+ * @reap_work: frees the commands LIO completes once the worker is gone
+ * @slot_wanted: the worker found no free slot for a control request and
+ *		 left the ring with kicks off: the next vl_slot_put() requeues
+ *		 the queue
+ * @deferred: TMFs LIO completed whose answer waits for their victims'
+ *	      (control queue; worker only)
  * @pending_bit: bit of this queue in the worker's @pending mask
  *
  * Ring setup fields are changed by ioctls under dev->mutex with the queue
@@ -164,7 +236,7 @@ struct vl_slot {
 struct vl_vq {
 	struct vl_dev		*dev;
 	unsigned int		index;
-	struct vl_worker	*worker;
+	struct vl_worker __rcu	*worker;
 	struct mutex		mutex;
 	struct vl_vring		ring;
 	u32			num;
@@ -181,6 +253,7 @@ struct vl_vq {
 	struct eventfd_ctx	*call;
 	struct eventfd_ctx	*err;
 	bool			running;
+	bool			live;
 	bool			broken;
 	struct vl_slot		*slots;
 	u32			nr_slots;
@@ -192,6 +265,9 @@ struct vl_vq {
 	struct llist_head	done;
 	atomic_t		inflight;
 	wait_queue_head_t	drained;
+	struct work_struct	reap_work;
+	struct llist_head	deferred;
+	int			slot_wanted;
 	unsigned int		pending_bit;
 };
 
@@ -202,9 +278,6 @@ struct vl_vq {
  * @pending: bit i set: queue vqs[i] has work (a kick or a completion)
  * @vqs: the queues it serves
  * @nr_vqs: number of @vqs
- * @busy: the worker is inside a queue's service; vl_vq_stop() waits for
- *	  it to clear
- * @idle: woken when @busy clears
  */
 struct vl_worker {
 	struct task_struct	*task;
@@ -212,14 +285,22 @@ struct vl_worker {
 	unsigned long		pending;
 	struct vl_vq		*vqs[2];
 	unsigned int		nr_vqs;
-	atomic_t		busy;
-	wait_queue_head_t	idle;
 };
 
 /**
  * struct vl_dev - the state behind one open /dev/vhost-scsi
  * @mutex: serialises ioctls and release (the "device-layer mutex" of the
  *	   lock order in vhost_lio.h)
+ * @ref: the file's reference and one per slot in use (see the top of this
+ *	 file); its release queues @free_work
+ * @free_work: unpins the TPGs and frees the device, in process context
+ * @copy_pages: pages held by the copy fallback, at most VL_COPY_MAX_PAGES
+ * @aborts_unanswered: commands LIO aborted whose answer the guest has not
+ *		       got yet; TMF answers wait for it to be 0
+ * @resets: reset TMFs (LUN RESET) LIO is working on: commands aborted
+ *	    meanwhile are answered VIRTIO_SCSI_S_RESET
+ * @log_lock: protects @log_ctx against VHOST_SET_LOG_FD, which swaps it
+ *	      without stopping the queues
  * @owner: the VHOST_SET_OWNER caller, whose mm and cgroups workers use
  *	   (any thread with that mm may then use the device);
  *	   NULL until then
@@ -230,8 +311,8 @@ struct vl_worker {
  * @log_ctx: VHOST_SET_LOG_FD: signalled after the used ring is logged
  * @mem: guest memory table (VHOST_SET_MEM_TABLE), or NULL
  * @vqs: the virtqueues
- * @workers: one per request queue, plus one for control and event queues
- * @nr_workers: workers created
+ * @workers: [0] serves the control and event queues, [1 + N] request
+ *	     queue N; each is started when its queue first starts
  * @tpgs: TPGs pinned by VHOST_SCSI_SET_ENDPOINT, indexed by target number;
  *	  written with every queue stopped, read by workers
  * @endpoint: VHOST_SCSI_SET_ENDPOINT succeeded and was not cleared
@@ -247,6 +328,12 @@ struct vl_worker {
  */
 struct vl_dev {
 	struct mutex		mutex;
+	struct percpu_ref	ref;
+	struct work_struct	free_work;
+	atomic_t		copy_pages;
+	atomic_t		aborts_unanswered;
+	atomic_t		resets;
+	spinlock_t		log_lock;
 	struct task_struct	*owner;
 	struct mm_struct	*mm;
 	u64			features;
@@ -255,7 +342,6 @@ struct vl_dev {
 	struct vl_mem		*mem;
 	struct vl_vq		vqs[VL_MAX_VQS];
 	struct vl_worker	*workers[VL_MAX_IO_VQS + 1];
-	unsigned int		nr_workers;
 	struct vl_tpg		*tpgs[VL_MAX_TARGET];
 	bool			endpoint;
 	char			wwpn[VL_NAMELEN];
@@ -271,6 +357,10 @@ int vl_vq_ioctl(struct vl_dev *dev, unsigned int cmd, void __user *argp);
 void vl_vq_init(struct vl_dev *dev, struct vl_vq *vq, unsigned int index);
 int vl_vq_start(struct vl_vq *vq);
 void vl_vq_stop(struct vl_vq *vq);
+int vl_vq_quiesce(struct vl_vq *vq);
+void vl_vq_reap(struct vl_vq *vq);
+void vl_vq_reap_work(struct work_struct *work);
+void vl_vq_detach_kick(struct vl_vq *vq);
 void vl_vq_cleanup(struct vl_vq *vq);
 int vl_workers_create(struct vl_dev *dev);
 void vl_workers_destroy(struct vl_dev *dev);
@@ -283,6 +373,7 @@ void vl_vq_flush(struct vl_vq *vq);
 
 /* vl_log.c */
 int vl_log_check(u64 base, const struct vl_mem *mem);
+int vl_log_check_range(u64 base, u64 gpa, u64 size);
 void vl_log_chain(struct vl_vq *vq, const struct vl_chain *c);
 void vl_log_used(struct vl_vq *vq);
 
@@ -300,6 +391,10 @@ int vl_io_alloc_slots(struct vl_vq *vq);
 void vl_io_free_slots(struct vl_vq *vq);
 void vl_io_service(struct vl_vq *vq);
 void vl_io_complete_done(struct vl_vq *vq);
+void vl_io_reap_done(struct vl_vq *vq);
+
+/* vl_dev.c */
+extern struct workqueue_struct *vl_wq;
 
 /* vl_evt.c */
 void vl_evt_service(struct vl_vq *vq);

@@ -107,15 +107,48 @@ int vl_io_alloc_slots(struct vl_vq *vq)
 	return 0;
 }
 
-/* The worker is the only consumer of the free list. */
+/*
+ * A command's life
+ * ----------------
+ *   FREE --vl_slot_get()--> POPPED --submit--> SUBMITTED --LIO hook--> DONE
+ *     ^                        |                                        |
+ *     |                        | answered here (errors, TASK SET FULL)   |
+ *     +------- last vl_slot_put() <------------- worker answers, puts --+
+ *                               <------------- LIO release_cmd, puts ---+
+ *
+ * vl_slot_get() takes a device reference for the slot (dev->ref) and sets
+ * one slot reference, the worker's.  Handing the command to LIO adds the
+ * second (vl_slot_submitted()): LIO's release_cmd drops one, the worker's
+ * answer (or, after close, the reap) the other.  The last put unpins the
+ * data pages, returns the slot to the free list and drops the device
+ * reference: so no path frees a slot, a queue or the device while LIO may
+ * still use a command, however long the disk takes.
+ */
+
+/* Take a free slot for a new request.  The worker is the only consumer. */
 static struct vl_slot *vl_slot_get(struct vl_vq *vq)
 {
 	struct llist_node *n = llist_del_first(&vq->free);
+	struct vl_slot *s;
 
 	if (!n)
 		return NULL;
+	s = llist_entry(n, struct vl_slot, node);
 	atomic_inc(&vq->inflight);
-	return llist_entry(n, struct vl_slot, node);
+	percpu_ref_get(&vq->dev->ref);
+	refcount_set(&s->refs, 1);
+	s->aborted = false;
+	s->reset = false;
+	s->abort_counted = false;
+	smp_store_release(&s->state, VL_SLOT_POPPED);
+	return s;
+}
+
+/* LIO is about to get the command: it holds a reference until release. */
+static void vl_slot_submitted(struct vl_slot *s)
+{
+	refcount_inc(&s->refs);
+	smp_store_release(&s->state, VL_SLOT_SUBMITTED);
 }
 
 /* Unpin the guest's pages, or free our copies of them. */
@@ -129,21 +162,45 @@ static void vl_slot_drop_pages(struct vl_slot *s)
 	} else if (s->nr_pages) {
 		unpin_user_pages_dirty_lock(s->pages, s->nr_pages, s->data_in);
 	}
+	if (s->copy_pages)
+		atomic_sub(s->copy_pages, &s->vq->dev->copy_pages);
+	s->copy_pages = 0;
 	s->nr_pages = 0;
 	s->bounce = false;
 }
 
-/* Last reference: give the pages back and the slot to the free list. */
+/*
+ * Drop a reference.  The last one gives the pages back, the slot to the
+ * free list and the device its reference, in that order: the device (and
+ * so @vq) is alive until percpu_ref_put().
+ */
 static void vl_slot_put(struct vl_slot *s)
 {
 	struct vl_vq *vq = s->vq;
+	struct vl_dev *dev = vq->dev;
 
-	if (!atomic_dec_and_test(&s->refs))
+	if (!refcount_dec_and_test(&s->refs))
 		return;
 	vl_slot_drop_pages(s);
+	smp_store_release(&s->state, VL_SLOT_FREE);
 	llist_add(&s->node, &vq->free);
 	if (atomic_dec_and_test(&vq->inflight))
 		wake_up(&vq->drained);
+	/* A control request waits for a free slot, with kicks off. */
+	if (xchg(&vq->slot_wanted, 0))
+		vl_vq_queue_work(vq);
+	percpu_ref_put(&dev->ref);
+}
+
+/* An aborted command was answered (or reaped): TMF answers may go. */
+static void vl_slot_abort_answered(struct vl_slot *s)
+{
+	struct vl_dev *dev = s->vq->dev;
+
+	if (s->abort_counted &&
+	    atomic_dec_and_test(&dev->aborts_unanswered))
+		vl_vq_queue_work(&dev->vqs[VL_VQ_CTL]);
+	s->abort_counted = false;
 }
 
 /* ---- data buffers ------------------------------------------------------ */
@@ -259,12 +316,19 @@ static int vl_io_copy_data(struct vl_slot *s, const struct vl_mem *mem,
 static int vl_io_bounce_data(struct vl_slot *s, const struct vl_mem *mem,
 			     unsigned int *nents)
 {
-	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_NOWARN;
+	/* May fail: the guest is then told TASK SET FULL, not the OOM killer. */
+	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_NOWARN | __GFP_NORETRY;
+	atomic_t *budget = &s->vq->dev->copy_pages;
 	u32 len = s->req.data_len, i, n;
 
 	n = DIV_ROUND_UP(len, PAGE_SIZE);
 	if (n > VL_MAX_DATA_SG_NENTS)
 		return -E2BIG;
+	if (atomic_add_return(n, budget) > VL_COPY_MAX_PAGES) {
+		atomic_sub(n, budget);
+		return -ENOMEM;
+	}
+	s->copy_pages = n;
 	if (s->data_in)
 		gfp |= __GFP_ZERO;
 	s->bounce = true;
@@ -295,8 +359,9 @@ static int vl_io_bounce_data(struct vl_slot *s, const struct vl_mem *mem,
  * pinned (VM_IO or VM_PFNMAP mappings, memfd_secret memory), and buffers
  * scattered over more pages than a scatterlist holds.
  *
- * Return: 0; -E2BIG if the data is larger than LIO takes; -ENOMEM; or
- * -EFAULT if the guest's data could not be read.  On failure the caller
+ * Return: 0; -E2BIG if the data is larger than LIO takes; -ENOMEM when the
+ * device's copy budget (VL_COPY_MAX_PAGES) is spent or no page could be
+ * had; or -EFAULT if the guest's data could not be read.  On failure the caller
  * drops what the slot holds (vl_slot_drop_pages()).
  */
 static int vl_io_map_data(struct vl_slot *s, const struct vl_mem *mem,
@@ -350,7 +415,8 @@ static void vl_io_answer_cmd(struct vl_vq *vq, struct vl_slot *s)
 	u8 resp = VL_VSCSI_S_OK;
 
 	if (s->aborted) {
-		resp = VL_VSCSI_S_ABORTED;
+		/* virtio 1.2 5.6.6.1: cancelled by a reset, or by an abort. */
+		resp = s->reset ? VL_VSCSI_S_RESET : VL_VSCSI_S_ABORTED;
 	} else {
 		if (se->se_cmd_flags & (SCF_UNDERFLOW_BIT | SCF_OVERFLOW_BIT))
 			resid = se->residual_count;
@@ -401,13 +467,56 @@ static u8 vl_tmf_response(u8 tmr)
 
 static void vl_io_answer_tmf(struct vl_vq *vq, struct vl_slot *s)
 {
-	u8 resp = vl_tmf_response(s->vcmd.se_cmd.se_tmr_req->response);
+	u8 resp = s->aborted ? VL_VSCSI_S_ABORTED : s->tmf_resp;
 	u32 len = 0;
 
 	if (!vl_vscsi_put_tmf_resp(&s->chain, vq->dev->mem, resp))
 		len = sizeof(struct vl_vscsi_tmf_resp);
 	if (vl_vq_add_used(vq, &s->chain, len))
 		vl_vq_fail(vq, -EFAULT);
+}
+
+/* The worker is done with a command LIO completed: answered or not. */
+static void vl_io_finish(struct vl_slot *s)
+{
+	vl_slot_abort_answered(s);
+	/* An aborted command's reference LIO dropped itself. */
+	if (!s->aborted)
+		transport_generic_free_cmd(&s->vcmd.se_cmd, 0);
+	vl_slot_put(s);
+}
+
+/*
+ * Answer one completed command or TMF.  A TMF's answer waits while
+ * commands LIO aborted are not answered yet: the guest must see the
+ * victims' responses before the TMF's (Linux's virtscsi_tmf() and QEMU
+ * rely on it).  Return: false if @s was deferred.
+ */
+static bool vl_io_answer_done(struct vl_vq *vq, struct vl_slot *s)
+{
+	if (s->tmf && atomic_read(&vq->dev->aborts_unanswered)) {
+		llist_add(&s->node, &vq->deferred);
+		return false;
+	}
+	if (!vq->broken) {
+		if (s->tmf)
+			vl_io_answer_tmf(vq, s);
+		else
+			vl_io_answer_cmd(vq, s);
+	}
+	vl_io_finish(s);
+	return true;
+}
+
+static bool vl_io_answer_list(struct vl_vq *vq, struct llist_node *list)
+{
+	struct vl_slot *s, *next;
+	bool any = false;
+
+	list = llist_reverse_order(list);
+	llist_for_each_entry_safe(s, next, list, node)
+		any |= vl_io_answer_done(vq, s);
+	return any;
 }
 
 /**
@@ -418,47 +527,81 @@ static void vl_io_answer_tmf(struct vl_vq *vq, struct vl_slot *s)
  */
 void vl_io_complete_done(struct vl_vq *vq)
 {
-	struct llist_node *list = llist_del_all(&vq->done);
-	struct vl_slot *s, *next;
 	bool any = false;
 
-	list = llist_reverse_order(list);
-	llist_for_each_entry_safe(s, next, list, node) {
-		if (!vq->broken && s->tmf)
-			vl_io_answer_tmf(vq, s);
-		else if (!vq->broken)
-			vl_io_answer_cmd(vq, s);
-		any = true;
-		if (!s->aborted)
-			transport_generic_free_cmd(&s->vcmd.se_cmd, 0);
-		vl_slot_put(s);
-	}
+	lockdep_assert_held(&vq->mutex);
+	if (!llist_empty(&vq->deferred) &&
+	    !atomic_read(&vq->dev->aborts_unanswered))
+		any = vl_io_answer_list(vq, llist_del_all(&vq->deferred));
+	any |= vl_io_answer_list(vq, llist_del_all(&vq->done));
 	if (any && !vq->broken)
 		vl_vq_flush(vq);
 }
 
+/**
+ * vl_io_reap_done() - free what LIO completed on a closed device's queue
+ * @vq: the queue; its worker is gone, nobody answers the guest
+ *
+ * Nothing here touches guest memory: the VMM may be gone.
+ *
+ * Context: process (release, or the queue's reap work).
+ */
+void vl_io_reap_done(struct vl_vq *vq)
+{
+	struct llist_node *list;
+	struct vl_slot *s, *next;
+
+	list = llist_del_all(&vq->deferred);
+	llist_for_each_entry_safe(s, next, list, node)
+		vl_io_finish(s);
+	list = llist_del_all(&vq->done);
+	llist_for_each_entry_safe(s, next, list, node)
+		vl_io_finish(s);
+}
+
 /* ---- fabric hooks (see vhost_lio.h) ------------------------------------ */
+
+static void vl_slot_done(struct vl_slot *s)
+{
+	struct vl_vq *vq = s->vq;
+
+	smp_store_release(&s->state, VL_SLOT_DONE);
+	llist_add(&s->node, &vq->done);
+	vl_vq_queue_work(vq);
+}
 
 void vl_dev_cmd_complete(struct vl_cmd *cmd)
 {
-	struct vl_slot *s = to_slot(cmd);
-
-	llist_add(&s->node, &s->vq->done);
-	vl_vq_queue_work(s->vq);
+	vl_slot_done(to_slot(cmd));
 }
 
 void vl_dev_cmd_aborted(struct vl_cmd *cmd)
 {
 	struct vl_slot *s = to_slot(cmd);
+	struct vl_dev *dev = s->vq->dev;
 
 	s->aborted = true;
-	llist_add(&s->node, &s->vq->done);
-	vl_vq_queue_work(s->vq);
+	if (s->tmf) {
+		if (s->tmr == TMR_LUN_RESET)
+			atomic_dec(&dev->resets);
+	} else {
+		s->reset = atomic_read(&dev->resets) > 0;
+		/* Counted before the TMF that aborted it can complete. */
+		s->abort_counted = true;
+		atomic_inc(&dev->aborts_unanswered);
+	}
+	vl_slot_done(s);
 }
 
 void vl_dev_tmr_complete(struct vl_cmd *cmd)
 {
-	vl_dev_cmd_complete(cmd);
+	struct vl_slot *s = to_slot(cmd);
+
+	/* LIO frees se_tmr_req with the command: keep the result only. */
+	s->tmf_resp = vl_tmf_response(cmd->se_cmd.se_tmr_req->response);
+	if (s->tmr == TMR_LUN_RESET)
+		atomic_dec(&s->vq->dev->resets);
+	vl_slot_done(s);
 }
 
 void vl_dev_cmd_release(struct vl_cmd *cmd)
@@ -561,23 +704,32 @@ static bool vl_io_submit(struct vl_vq *vq, struct vl_slot *s,
 	}
 
 	memset(se, 0, sizeof(*se));
-	atomic_set(&s->refs, 2);
 	ret = target_init_cmd(se, tpg->nexus->se_sess, s->vcmd.sense_buf,
 			      req->lun, req->data_len, vl_task_attr(req->task_attr),
 			      dir, TARGET_SCF_ACK_KREF);
 	if (ret) {
 		/* LIO refuses new commands while the session shuts down. */
-		atomic_set(&s->refs, 1);
 		vl_slot_drop_pages(s);
 		vl_io_answer(vq, &s->chain, VL_VSCSI_S_BUSY, 0, NULL, 0);
 		return false;
 	}
+	vl_slot_submitted(s);
 	se->tag = req->tag;
 	/* On failure LIO completes the command with a CHECK CONDITION. */
-	if (!target_submit_prep(se, req->cdb, nents ? s->sgl : NULL, nents,
-				NULL, 0, NULL, 0, GFP_KERNEL)) {
-		vl_io_trim_sgl(se);
-		vl_target_submit(se);
+	if (target_submit_prep(se, req->cdb, nents ? s->sgl : NULL, nents,
+			       NULL, 0, NULL, 0, GFP_KERNEL))
+		return true;
+	vl_io_trim_sgl(se);
+	ret = vl_target_submit(se);
+	if (ret) {
+		/*
+		 * Linux 6.9+ returns an error only for a command it did not
+		 * take (no LUN after a successful prep, which cannot happen
+		 * today): have LIO fail it, so that it completes as usual.
+		 */
+		pr_warn_ratelimited("LIO refused a command (%d)\n", ret);
+		transport_generic_request_failure(se,
+				TCM_LOGICAL_UNIT_COMMUNICATION_FAILURE);
 	}
 	return true;
 }
@@ -605,7 +757,6 @@ static int vl_io_one(struct vl_vq *vq)
 				     SAM_STAT_TASK_SET_FULL, NULL, 0);
 		return ret;
 	}
-	atomic_set(&s->refs, 1);
 	ret = vl_vring_pop(&vq->ring, dev->mem, &s->chain);
 	if (ret <= 0) {
 		vl_slot_put(s);
@@ -681,11 +832,45 @@ static int vl_ctl_answer(struct vl_vq *vq, const struct vl_chain *c,
 	return vl_vq_add_used(vq, c, len);
 }
 
+/*
+ * Is a command with this tag from this I_T_L nexus in the device (taken
+ * from a request queue and not yet answered)?  The request queues'
+ * mutexes keep their slot arrays in place (a ring resize frees them under
+ * that mutex); slot states change locklessly, so the answer may be stale
+ * by the time it is used, which is harmless both ways: a command seen in
+ * flight goes to LIO, which finds it or not; one not seen was answered or
+ * not yet taken from its ring, and the guest cannot expect it aborted.
+ */
+static bool vl_tag_in_flight(struct vl_dev *dev,
+			     const struct vl_vscsi_ctrl *ctrl)
+{
+	unsigned int i;
+	bool found = false;
+	u32 j;
+
+	for (i = VL_VQ_IO; i < VL_MAX_VQS && !found; i++) {
+		struct vl_vq *vq = &dev->vqs[i];
+
+		mutex_lock_nested(&vq->mutex, SINGLE_DEPTH_NESTING);
+		for (j = 0; j < vq->nr_slots && !found; j++) {
+			struct vl_slot *s = &vq->slots[j];
+
+			found = smp_load_acquire(&s->state) != VL_SLOT_FREE &&
+				s->req.tag == ctrl->tag &&
+				s->req.target == ctrl->target &&
+				s->req.lun == ctrl->lun;
+		}
+		mutex_unlock(&vq->mutex);
+	}
+	return found;
+}
+
 /* Hand a TMF to LIO; false if it was not (the caller answers). */
 static bool vl_ctl_submit_tmf(struct vl_vq *vq, struct vl_slot *s,
 			      const struct vl_vscsi_ctrl *ctrl)
 {
-	struct vl_tpg *tpg = vq->dev->tpgs[ctrl->target];
+	struct vl_dev *dev = vq->dev;
+	struct vl_tpg *tpg = dev->tpgs[ctrl->target];
 	u8 type = vl_tmr_type(ctrl->subtype);
 	struct se_cmd *se = &s->vcmd.se_cmd;
 
@@ -693,46 +878,77 @@ static bool vl_ctl_submit_tmf(struct vl_vq *vq, struct vl_slot *s,
 		return false;
 	memset(se, 0, sizeof(*se));
 	s->tmf = true;
-	s->aborted = false;
+	s->tmr = type;
 	s->data_in = false;
-	atomic_set(&s->refs, 2);
+	vl_slot_submitted(s);
+	if (type == TMR_LUN_RESET)
+		atomic_inc(&dev->resets);
 	if (target_submit_tmr(se, tpg->nexus->se_sess, s->vcmd.sense_buf,
 			      ctrl->lun, NULL, type, GFP_KERNEL, ctrl->tag,
 			      TARGET_SCF_ACK_KREF)) {
-		atomic_set(&s->refs, 1);
+		if (type == TMR_LUN_RESET)
+			atomic_dec(&dev->resets);
+		vl_slot_put(s);		/* LIO's reference: it never took it */
 		return false;
 	}
 	return true;
 }
 
+/* The answer to a TMF that LIO does not get, for vl_ctl_one(). */
+static u8 vl_ctl_tmf_local(struct vl_dev *dev, const struct vl_vscsi_ctrl *ctrl)
+{
+	struct vl_tpg *tpg = dev->tpgs[ctrl->target];
+
+	if (!vl_tmr_type(ctrl->subtype))
+		return VL_VSCSI_S_FUNCTION_REJECTED;
+	if (!tpg || !tpg->nexus || ctrl->report_luns)
+		return VL_VSCSI_S_BAD_TARGET;
+	return VL_VSCSI_S_FAILURE;
+}
+
+/*
+ * Take one control request: 1 done, 0 the ring is empty, -EAGAIN no free
+ * slot (a slot's release requeues the queue), other negative errors: the
+ * guest broke the ring.
+ */
 static int vl_ctl_one(struct vl_vq *vq)
 {
-	const struct vl_mem *mem = vq->dev->mem;
+	struct vl_dev *dev = vq->dev;
+	const struct vl_mem *mem = dev->mem;
 	struct vl_vscsi_ctrl ctrl;
 	struct vl_slot *s;
 	u8 resp;
 	int ret;
 
 	s = vl_slot_get(vq);
-	if (!s)
-		return 0;	/* all busy: a completion requeues us */
-	atomic_set(&s->refs, 1);
+	if (!s) {
+		WRITE_ONCE(vq->slot_wanted, 1);
+		/* Pairs with llist_add()'s barrier in vl_slot_put(). */
+		smp_mb();
+		/* A slot freed before the flag was seen: go on. */
+		s = vl_slot_get(vq);
+		if (!s)
+			return -EAGAIN;
+		WRITE_ONCE(vq->slot_wanted, 0);
+	}
 	ret = vl_vring_pop(&vq->ring, mem, &s->chain);
 	if (ret <= 0)
 		goto put;
 
 	ret = vl_vscsi_parse_ctrl(&s->chain, mem, &ctrl);
 	if (!ret && ctrl.type == VL_VSCSI_T_TMF) {
-		struct vl_tpg *tpg = vq->dev->tpgs[ctrl.target];
-
-		if (vl_ctl_submit_tmf(vq, s, &ctrl))
+		/*
+		 * SAM: aborting a task that does not exist is FUNCTION
+		 * COMPLETE.  Answered here, so that a guest cannot make LIO
+		 * log a line for every ABORT TASK it sends.
+		 */
+		if (ctrl.subtype == VL_VSCSI_T_TMF_ABORT_TASK &&
+		    !vl_tag_in_flight(dev, &ctrl))
+			resp = VL_VSCSI_S_FUNCTION_COMPLETE;
+		else if (vl_ctl_submit_tmf(vq, s, &ctrl))
 			return 1;
-		if (!vl_tmr_type(ctrl.subtype))
-			resp = VL_VSCSI_S_FUNCTION_REJECTED;
-		else if (!tpg || !tpg->nexus || ctrl.report_luns)
-			resp = VL_VSCSI_S_BAD_TARGET;
 		else
-			resp = VL_VSCSI_S_FAILURE;
+			resp = vl_ctl_tmf_local(dev, &ctrl);
 	} else if (!ret) {
 		resp = VL_VSCSI_S_OK;
 	} else if (ret == -ENXIO) {
@@ -767,6 +983,8 @@ static void vl_vq_take(struct vl_vq *vq, int (*one)(struct vl_vq *vq))
 			break;
 		}
 		ret = one(vq);
+		if (ret == -EAGAIN)
+			break;		/* kicks stay off: see vl_ctl_one() */
 		if (ret < 0) {
 			vl_vq_fail(vq, ret);
 			return;

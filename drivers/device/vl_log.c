@@ -38,7 +38,6 @@
  */
 int vl_log_check(u64 base, const struct vl_mem *mem)
 {
-	u64 first, last;
 	unsigned int i;
 
 	if (!mem)
@@ -46,12 +45,33 @@ int vl_log_check(u64 base, const struct vl_mem *mem)
 	for (i = 0; i < mem->nregions; i++) {
 		const struct vl_mem_region *r = &mem->regions[i];
 
-		first = r->gpa / VL_LOG_PAGE / 8;
-		last = (r->gpa + r->size - 1) / VL_LOG_PAGE / 8;
-		if (base + last < base ||
-		    !vl_host_range_ok(base + first, last - first + 1))
+		if (vl_log_check_range(base, r->gpa, r->size))
 			return -EFAULT;
 	}
+	return 0;
+}
+
+/**
+ * vl_log_check_range() - does the dirty log at @base cover a range?
+ * @base: VMM address of the bitmap
+ * @gpa: guest-physical start of the range (VHOST_SET_VRING_ADDR's
+ *	 log_guest_addr, or a memory region)
+ * @size: its length in bytes, not 0
+ *
+ * Return: 0, or -EFAULT if the range wraps or the part of the bitmap that
+ * covers it is not user memory (as vhost's log_access_ok()).
+ */
+int vl_log_check_range(u64 base, u64 gpa, u64 size)
+{
+	u64 first, last;
+
+	if (!size || gpa + size - 1 < gpa)
+		return -EFAULT;
+	first = gpa / VL_LOG_PAGE / 8;
+	last = (gpa + size - 1) / VL_LOG_PAGE / 8;
+	if (base + last < base ||
+	    !vl_host_range_ok(base + first, last - first + 1))
+		return -EFAULT;
 	return 0;
 }
 
@@ -141,6 +161,9 @@ void vl_log_used(struct vl_vq *vq)
 	ret = vl_log_range(dev, vq->log_gpa, VL_VRING_USED_SIZE(vq->num));
 	if (ret)
 		vl_log_failed(vq, ret);
+	/* VHOST_SET_LOG_FD swaps it under this lock while we run. */
+	spin_lock(&dev->log_lock);
 	if (dev->log_ctx)
 		vl_eventfd_signal(dev->log_ctx);
+	spin_unlock(&dev->log_lock);
 }

@@ -33,24 +33,31 @@
  * while the bit is set, the worker has yet to clear it and will then see
  * everything queued before.  So a burst of LIO completions costs one
  * wakeup, not one wake_up_process() (the task's pi_lock, interrupts off)
- * per command.
+ * per command.  With no worker (the device was closed), LIO's late
+ * completions are freed by the queue's reap work instead.
  *
  * Context: any, including the eventfd wakeup (spinlock held) and LIO's
- * completion contexts.
+ * completion contexts.  The caller keeps @vq's device alive: it holds a
+ * slot (a device reference), the device mutex, or a pinned TPG.
  */
 void vl_vq_queue_work(struct vl_vq *vq)
 {
-	struct vl_worker *w = vq->worker;
+	struct vl_worker *w;
 
-	if (!w)
-		return;
+	rcu_read_lock();
+	w = rcu_dereference(vq->worker);
 	/*
 	 * A full barrier, as is the worker's test_and_clear_bit(): work
 	 * published before it (a done-list push, a ring update) is seen by
 	 * the service round that clears the bit.
 	 */
-	if (!test_and_set_bit(vq->pending_bit, &w->pending))
-		wake_up_process(w->task);
+	if (w) {
+		if (!test_and_set_bit(vq->pending_bit, &w->pending))
+			wake_up_process(w->task);
+	} else if (!llist_empty(&vq->done)) {
+		queue_work(vl_wq, &vq->reap_work);
+	}
+	rcu_read_unlock();
 }
 
 static void vl_vq_service(struct vl_vq *vq)
@@ -108,10 +115,12 @@ static struct vl_worker *vl_worker_create(struct vl_dev *dev,
 		kfree(w);
 		return ERR_PTR(ret);
 	}
+	get_task_struct(w->task);
 	/* The worker's CPU and I/O are accounted to the VMM, as in vhost. */
 	ret = cgroup_attach_task_all(dev->owner, w->task);
 	if (ret) {
 		kthread_stop(w->task);
+		put_task_struct(w->task);
 		kfree(w);
 		return ERR_PTR(ret);
 	}
@@ -123,58 +132,81 @@ static void vl_worker_attach(struct vl_worker *w, struct vl_vq *vq)
 {
 	vq->pending_bit = w->nr_vqs;
 	w->vqs[w->nr_vqs++] = vq;
-	vq->worker = w;
+	rcu_assign_pointer(vq->worker, w);
+}
+
+/*
+ * The worker of a queue, started on first use: one serves the control and
+ * event queues, one each request queue the guest actually sets up.
+ * Return: 0 or a negative errno.
+ */
+static int vl_vq_get_worker(struct vl_vq *vq)
+{
+	struct vl_dev *dev = vq->dev;
+	unsigned int id = vq->index < VL_VQ_IO ? 0 : vq->index - VL_VQ_IO + 1;
+	struct vl_worker *w;
+
+	lockdep_assert_held(&dev->mutex);
+	if (rcu_access_pointer(vq->worker))
+		return 0;
+	if (!dev->owner)
+		return -EPERM;
+	w = vl_worker_create(dev, id);
+	if (IS_ERR(w))
+		return PTR_ERR(w);
+	dev->workers[id] = w;
+	if (id == 0) {
+		vl_worker_attach(w, &dev->vqs[VL_VQ_CTL]);
+		vl_worker_attach(w, &dev->vqs[VL_VQ_EVT]);
+	} else {
+		vl_worker_attach(w, vq);
+	}
+	return 0;
 }
 
 /**
- * vl_workers_create() - start the worker threads of a device
+ * vl_workers_create() - start the worker of the control and event queues
  * @dev: the device, whose owner and mm are set
  *
- * One worker serves the control and event queues, one each request queue.
+ * Request queues get theirs when they start (vl_vq_start()).
  *
  * Context: VHOST_SET_OWNER, dev->mutex held.
  * Return: 0 or a negative errno (nothing is left started).
  */
 int vl_workers_create(struct vl_dev *dev)
 {
-	struct vl_worker *w;
-	unsigned int i;
-
-	for (i = 0; i <= VL_MAX_IO_VQS; i++) {
-		w = vl_worker_create(dev, i);
-		if (IS_ERR(w)) {
-			vl_workers_destroy(dev);
-			return PTR_ERR(w);
-		}
-		dev->workers[dev->nr_workers++] = w;
-		if (i == 0) {
-			vl_worker_attach(w, &dev->vqs[VL_VQ_CTL]);
-			vl_worker_attach(w, &dev->vqs[VL_VQ_EVT]);
-		} else {
-			vl_worker_attach(w, &dev->vqs[VL_VQ_IO + i - 1]);
-		}
-	}
-	return 0;
+	return vl_vq_get_worker(&dev->vqs[VL_VQ_CTL]);
 }
 
 /**
  * vl_workers_destroy() - stop and free the worker threads of a device
- * @dev: the device; every queue is stopped
+ * @dev: the device; every queue is stopped and its kick detached
+ *
+ * After this, vl_vq_queue_work() sees no worker: a command LIO completes
+ * later goes to the queue's reap work.  Completions pushed before may sit
+ * on the done lists: the caller reaps or serves them.
+ *
+ * Context: dev->mutex held.
  */
 void vl_workers_destroy(struct vl_dev *dev)
 {
-	unsigned int i, j;
+	unsigned int i;
 
-	for (i = 0; i < dev->nr_workers; i++) {
+	lockdep_assert_held(&dev->mutex);
+	for (i = 0; i < VL_MAX_VQS; i++)
+		RCU_INIT_POINTER(dev->vqs[i].worker, NULL);
+	/* No waker still looks at a worker it found before. */
+	synchronize_rcu();
+	for (i = 0; i < ARRAY_SIZE(dev->workers); i++) {
 		struct vl_worker *w = dev->workers[i];
 
+		if (!w)
+			continue;
 		kthread_stop(w->task);
-		for (j = 0; j < w->nr_vqs; j++)
-			w->vqs[j]->worker = NULL;
+		put_task_struct(w->task);
 		kfree(w);
 		dev->workers[i] = NULL;
 	}
-	dev->nr_workers = 0;
 }
 
 /* ---- eventfds ---------------------------------------------------------- */
@@ -198,7 +230,16 @@ static void vl_kick_queue_proc(struct file *file, wait_queue_head_t *wqh,
 	add_wait_queue(wqh, &vq->kick_wait);
 }
 
-static void vl_kick_detach(struct vl_vq *vq)
+/**
+ * vl_vq_detach_kick() - stop listening to the queue's kick eventfd
+ * @vq: the queue
+ *
+ * remove_wait_queue() takes the eventfd's wait queue lock, under which
+ * vl_kick_wake() runs: once this returns, no kick wakeup is in progress.
+ *
+ * Context: dev->mutex held.
+ */
+void vl_vq_detach_kick(struct vl_vq *vq)
 {
 	if (vq->kick_wqh) {
 		remove_wait_queue(vq->kick_wqh, &vq->kick_wait);
@@ -223,7 +264,7 @@ static int vl_kick_attach(struct vl_vq *vq, int fd)
 	init_poll_funcptr(&vq->kick_pt, vl_kick_queue_proc);
 	mask = vfs_poll(file, &vq->kick_pt);
 	if (!vq->kick_wqh) {
-		vl_kick_detach(vq);
+		vl_vq_detach_kick(vq);
 		return -EINVAL;
 	}
 	/* A kick that came before we listened is not lost. */
@@ -232,8 +273,12 @@ static int vl_kick_attach(struct vl_vq *vq, int fd)
 	return 0;
 }
 
-/* Replace an eventfd context: fd -1 (VHOST_FILE_UNBIND) clears it. */
-static int vl_ctx_set(struct eventfd_ctx **slot, int fd)
+/*
+ * Replace a queue's call or err eventfd context (fd -1, VHOST_FILE_UNBIND,
+ * clears it) without stopping the queue: the worker uses them only with
+ * vq->mutex held.
+ */
+static int vl_ctx_set(struct vl_vq *vq, struct eventfd_ctx **slot, int fd)
 {
 	struct eventfd_ctx *ctx = NULL;
 
@@ -242,9 +287,11 @@ static int vl_ctx_set(struct eventfd_ctx **slot, int fd)
 		if (IS_ERR(ctx))
 			return PTR_ERR(ctx);
 	}
-	if (*slot)
-		eventfd_ctx_put(*slot);
-	*slot = ctx;
+	mutex_lock(&vq->mutex);
+	swap(*slot, ctx);
+	mutex_unlock(&vq->mutex);
+	if (ctx)
+		eventfd_ctx_put(ctx);
 	return 0;
 }
 
@@ -256,6 +303,7 @@ static int vl_ctx_set(struct eventfd_ctx **slot, int fd)
  */
 static void vl_vq_signal(struct vl_vq *vq)
 {
+	lockdep_assert_held(&vq->mutex);
 	if (vq->call && vl_vring_need_signal(&vq->ring, vq->dev->mem) > 0)
 		vl_eventfd_signal(vq->call);
 }
@@ -285,6 +333,10 @@ int vl_vq_add_used(struct vl_vq *vq, const struct vl_chain *c, u32 len)
  */
 void vl_vq_flush(struct vl_vq *vq)
 {
+	lockdep_assert_held(&vq->mutex);
+	/* Nothing new on the used ring: no log write, no interrupt. */
+	if (vq->ring.used_idx == vq->ring.used_published)
+		return;
 	if (vl_vring_flush_used(&vq->ring, vq->dev->mem))
 		return;
 	vl_log_used(vq);
@@ -303,6 +355,7 @@ void vl_vq_flush(struct vl_vq *vq)
  */
 void vl_vq_fail(struct vl_vq *vq, int err)
 {
+	lockdep_assert_held(&vq->mutex);
 	vq->broken = true;
 	pr_err_ratelimited("queue %u of VMM pid %d broken (%d): %s, value %llu\n",
 			   vq->index, task_pid_nr(vq->dev->owner), err,
@@ -327,7 +380,9 @@ void vl_vq_init(struct vl_dev *dev, struct vl_vq *vq, unsigned int index)
 	mutex_init(&vq->mutex);
 	init_llist_head(&vq->free);
 	init_llist_head(&vq->done);
+	init_llist_head(&vq->deferred);
 	init_waitqueue_head(&vq->drained);
+	INIT_WORK(&vq->reap_work, vl_vq_reap_work);
 }
 
 /* The guest-physical address of a VMM user address range, or -EFAULT. */
@@ -349,7 +404,7 @@ static int vl_ua_to_gpa(const struct vl_mem *mem, u64 ua, u64 size, u64 *gpa)
 static bool vl_vq_ready(const struct vl_vq *vq)
 {
 	return vq->num && vq->addr_set && vq->kick && vq->dev->mem &&
-	       vq->dev->endpoint && vq->worker;
+	       vq->dev->endpoint;
 }
 
 /**
@@ -368,8 +423,12 @@ int vl_vq_start(struct vl_vq *vq)
 	u64 desc, avail, used;
 	int ret;
 
+	lockdep_assert_held(&dev->mutex);
 	if (vq->running || !vl_vq_ready(vq))
 		return 0;
+	ret = vl_vq_get_worker(vq);
+	if (ret)
+		return ret;
 	ret = vl_ua_to_gpa(dev->mem, vq->desc_ua, VL_VRING_DESC_SIZE(vq->num),
 			   &desc) ?:
 	      vl_ua_to_gpa(dev->mem, vq->avail_ua,
@@ -388,7 +447,19 @@ int vl_vq_start(struct vl_vq *vq)
 	ret = vl_vring_check_mem(&vq->ring, dev->mem);
 	if (ret)
 		goto out;
+	/* The used ring's log must be in the bitmap (vhost: vq_log_access_ok). */
+	if (vq->log_used && dev->log_base &&
+	    vl_log_check_range(dev->log_base, vq->log_gpa,
+			       VL_VRING_USED_SIZE(vq->num))) {
+		ret = -EFAULT;
+		goto out;
+	}
 	if (vq->index != VL_VQ_EVT && vq->nr_slots != vq->num) {
+		/* Ring size changes wait for every command (vl_vq_quiesce()). */
+		if (WARN_ON_ONCE(atomic_read(&vq->inflight))) {
+			ret = -EBUSY;
+			goto out;
+		}
 		vl_io_free_slots(vq);
 		ret = vl_io_alloc_slots(vq);
 		if (ret)
@@ -398,6 +469,7 @@ int vl_vq_start(struct vl_vq *vq)
 	if (ret)
 		goto out;
 	vq->broken = false;
+	vq->live = true;
 	WRITE_ONCE(vq->running, true);
 out:
 	mutex_unlock(&vq->mutex);
@@ -407,57 +479,98 @@ out:
 	return ret;
 }
 
+/* Record the ring's indices for VHOST_GET_VRING_BASE and the next start. */
+static void vl_vq_save_base(struct vl_vq *vq)
+{
+	lockdep_assert_held(&vq->mutex);
+	if (vq->live)
+		vl_vring_get_base(&vq->ring, &vq->last_avail, &vq->used_idx);
+}
+
 /**
- * vl_vq_stop() - stop taking requests from a queue and drain it
+ * vl_vq_stop() - stop taking requests from a queue
  * @vq: the queue
  *
- * Waits (bounded: VL_DRAIN_TIMEOUT) until LIO has given back every command
- * of the queue and the worker has answered them, then records the ring
- * indices for VHOST_GET_VRING_BASE.
+ * Once this returns, the worker is outside the queue's ring and takes no
+ * new request from it.  Commands in flight still complete, and the worker
+ * still answers them (so the guest gets them) while it exists.  Never
+ * waits for LIO.
  *
  * Context: dev->mutex held.
  */
 void vl_vq_stop(struct vl_vq *vq)
 {
-	u16 last_avail, used;
-
+	lockdep_assert_held(&vq->dev->mutex);
 	mutex_lock(&vq->mutex);
-	if (!vq->running) {
-		mutex_unlock(&vq->mutex);
-		return;
+	if (vq->running) {
+		WRITE_ONCE(vq->running, false);
+		vl_vq_save_base(vq);
 	}
-	WRITE_ONCE(vq->running, false);
-	mutex_unlock(&vq->mutex);
-
-	if (!wait_event_timeout(vq->drained, !atomic_read(&vq->inflight),
-				VL_DRAIN_TIMEOUT))
-		pr_err("queue %u: %d commands still in LIO after %ds\n",
-		       vq->index, atomic_read(&vq->inflight),
-		       VL_DRAIN_TIMEOUT / HZ);
-
-	mutex_lock(&vq->mutex);
-	vl_vring_get_base(&vq->ring, &last_avail, &used);
-	vq->last_avail = last_avail;
-	vq->used_idx = used;
 	mutex_unlock(&vq->mutex);
 }
 
 /**
- * vl_vq_cleanup() - release what a stopped queue holds
+ * vl_vq_quiesce() - stop a queue and wait until each of its commands was
+ * answered and given back by LIO
  * @vq: the queue
  *
- * Context: release or VHOST_RESET_OWNER, dev->mutex held.
+ * For the ioctls that change what a command in flight uses (the ring, its
+ * size, guest memory, the features) or report the ring's position
+ * (VHOST_GET_VRING_BASE: a request taken but not answered would be lost
+ * by a migration).  The wait has no time limit, as a disk may take long;
+ * it ends early only for a fatal signal, and then nothing was changed.
+ *
+ * Context: dev->mutex held; sleeps.
+ * Return: 0, or -EINTR if the caller was killed while waiting.
+ */
+int vl_vq_quiesce(struct vl_vq *vq)
+{
+	vl_vq_stop(vq);
+	if (wait_event_killable(vq->drained, !atomic_read(&vq->inflight)))
+		return -EINTR;
+	/* The answers the worker wrote meanwhile moved the used index. */
+	mutex_lock(&vq->mutex);
+	vl_vq_save_base(vq);
+	mutex_unlock(&vq->mutex);
+	return 0;
+}
+
+/**
+ * vl_vq_reap() - free the commands LIO completed, without answering them
+ * @vq: a queue whose worker is gone (the device was closed)
+ *
+ * Context: process; no device lock needed (the done list is lock-free).
+ */
+void vl_vq_reap(struct vl_vq *vq)
+{
+	vl_io_reap_done(vq);
+}
+
+/**
+ * vl_vq_reap_work() - vl_vq_reap() for LIO's completions after close
+ * @work: vl_vq.reap_work
+ *
+ * The device is alive: each command on the done list holds a reference,
+ * and the device's free work cancels this work before it frees the queue.
+ */
+void vl_vq_reap_work(struct work_struct *work)
+{
+	vl_vq_reap(container_of(work, struct vl_vq, reap_work));
+}
+
+/**
+ * vl_vq_cleanup() - release what a stopped queue holds
+ * @vq: the queue, with no command in flight
+ *
+ * Context: VHOST_RESET_OWNER or the device's free work.
  */
 void vl_vq_cleanup(struct vl_vq *vq)
 {
-	vl_kick_detach(vq);
-	vl_ctx_set(&vq->call, VHOST_FILE_UNBIND);
-	vl_ctx_set(&vq->err, VHOST_FILE_UNBIND);
-	if (!atomic_read(&vq->inflight))
-		vl_io_free_slots(vq);
-	else
-		pr_err("queue %u: leaking %u slots LIO did not give back\n",
-		       vq->index, vq->nr_slots);
+	vl_vq_detach_kick(vq);
+	vl_ctx_set(vq, &vq->call, VHOST_FILE_UNBIND);
+	vl_ctx_set(vq, &vq->err, VHOST_FILE_UNBIND);
+	vl_io_free_slots(vq);
+	vq->live = false;
 	vq->num = 0;
 	vq->addr_set = false;
 	vq->last_avail = 0;
@@ -473,7 +586,7 @@ static int vl_vq_set_num(struct vl_vq *vq, void __user *argp)
 
 	if (copy_from_user(&s, argp, sizeof(s)))
 		return -EFAULT;
-	if (!s.num || s.num > VL_VRING_NUM_MAX || (s.num & (s.num - 1)))
+	if (!s.num || s.num > VL_MAX_RING || (s.num & (s.num - 1)))
 		return -EINVAL;
 	vq->num = s.num;
 	return 0;
@@ -522,21 +635,27 @@ static int vl_vq_get_base(struct vl_vq *vq, void __user *argp)
 	return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
 }
 
+/* KICK, CALL and ERR: swapped without stopping the queue, as in vhost. */
 static int vl_vq_set_file(struct vl_vq *vq, unsigned int cmd,
-			     void __user *argp)
+			  void __user *argp)
 {
 	struct vhost_vring_file f;
+	int ret;
 
 	if (copy_from_user(&f, argp, sizeof(f)))
 		return -EFAULT;
 	switch (cmd) {
 	case VHOST_SET_VRING_KICK:
-		vl_kick_detach(vq);
-		return f.fd == VHOST_FILE_UNBIND ? 0 : vl_kick_attach(vq, f.fd);
+		vl_vq_detach_kick(vq);
+		if (f.fd == VHOST_FILE_UNBIND)
+			return 0;
+		ret = vl_kick_attach(vq, f.fd);
+		/* The kick may be what the queue waited for to start. */
+		return ret ?: vl_vq_start(vq);
 	case VHOST_SET_VRING_CALL:
-		return vl_ctx_set(&vq->call, f.fd);
+		return vl_ctx_set(vq, &vq->call, f.fd);
 	default:
-		return vl_ctx_set(&vq->err, f.fd);
+		return vl_ctx_set(vq, &vq->err, f.fd);
 	}
 }
 
@@ -547,9 +666,10 @@ static int vl_vq_set_file(struct vl_vq *vq, unsigned int cmd,
  *	 VHOST_GET_VRING_BASE
  * @argp: the user argument; its first u32 is the queue index
  *
- * A running queue is stopped (and drained) for the change and started
- * again afterwards; VHOST_GET_VRING_BASE leaves it stopped, as the VMM asks
- * for the base when it stops the device.
+ * The eventfds are swapped while the queue runs.  For the others the
+ * queue is quiesced (vl_vq_quiesce()) and started again afterwards, also
+ * when the change is refused; VHOST_GET_VRING_BASE leaves it stopped, as
+ * the VMM asks for the base when it stops the device.
  *
  * Context: dev->mutex held.
  * Return: 0, -ENOIOCTLCMD for other commands, or a negative errno.
@@ -558,7 +678,7 @@ int vl_vq_ioctl(struct vl_dev *dev, unsigned int cmd, void __user *argp)
 {
 	struct vl_vq *vq;
 	u32 index;
-	int ret;
+	int ret, start;
 
 	switch (cmd) {
 	case VHOST_SET_VRING_NUM:
@@ -578,7 +698,16 @@ int vl_vq_ioctl(struct vl_dev *dev, unsigned int cmd, void __user *argp)
 		return -ENOBUFS;
 	vq = &dev->vqs[array_index_nospec(index, VL_MAX_VQS)];
 
-	vl_vq_stop(vq);
+	switch (cmd) {
+	case VHOST_SET_VRING_KICK:
+	case VHOST_SET_VRING_CALL:
+	case VHOST_SET_VRING_ERR:
+		return vl_vq_set_file(vq, cmd, argp);
+	}
+
+	ret = vl_vq_quiesce(vq);
+	if (ret)
+		return ret;
 	switch (cmd) {
 	case VHOST_SET_VRING_NUM:
 		ret = vl_vq_set_num(vq, argp);
@@ -589,13 +718,12 @@ int vl_vq_ioctl(struct vl_dev *dev, unsigned int cmd, void __user *argp)
 	case VHOST_SET_VRING_BASE:
 		ret = vl_vq_set_base(vq, argp);
 		break;
-	case VHOST_GET_VRING_BASE:
+	default:	/* VHOST_GET_VRING_BASE */
 		return vl_vq_get_base(vq, argp);
-	default:
-		ret = vl_vq_set_file(vq, cmd, argp);
-		break;
 	}
-	if (ret)
-		return ret;
-	return vl_vq_start(vq);
+	if (!ret)
+		vq->live = false;	/* the ring's setup changed */
+	/* A refused change leaves the queue as it was: running again. */
+	start = vl_vq_start(vq);
+	return ret ?: start;
 }

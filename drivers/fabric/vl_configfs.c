@@ -85,6 +85,25 @@ static size_t vl_wwn_skip(const struct vl_wwn_prefix *p)
 
 /* ---- <wwn>: target ports ----------------------------------------------- */
 
+/*
+ * Every target port, to refuse a second one with the same WWPN: naa.X and
+ * fc.naa.X (FCP names drop their "fc." for the guest) would both match a
+ * VHOST_SCSI_SET_ENDPOINT for naa.X, and their TPGs share target numbers.
+ * Protected by vl_tpg_list_lock().
+ */
+static LIST_HEAD(vl_tport_list);
+
+/* Is @wwpn taken?  Called with vl_tpg_list_lock() held. */
+static bool vl_wwpn_taken(const char *wwpn)
+{
+	struct vl_tport *t;
+
+	list_for_each_entry(t, &vl_tport_list, node)
+		if (!strcmp(t->wwpn, wwpn))
+			return true;
+	return false;
+}
+
 static struct se_wwn *vl_make_tport(struct target_fabric_configfs *tf,
 				    struct config_group *group,
 				    const char *name)
@@ -110,6 +129,17 @@ static struct se_wwn *vl_make_tport(struct target_fabric_configfs *tf,
 	strscpy(tport->name, name, sizeof(tport->name));
 	tport->wwpn = tport->name + vl_wwn_skip(p);
 
+	vl_tpg_list_lock();
+	if (vl_wwpn_taken(tport->wwpn)) {
+		vl_tpg_list_unlock();
+		pr_err_ratelimited("target port \"%.*s\": WWPN %.*s is taken by another target port\n",
+				   VL_LOG_NAME, name, VL_LOG_NAME, tport->wwpn);
+		kfree(tport);
+		return ERR_PTR(-EEXIST);
+	}
+	list_add_tail(&tport->node, &vl_tport_list);
+	vl_tpg_list_unlock();
+
 	pr_debug("target port %s (%s) created\n", tport->name, p->proto);
 	return &tport->wwn;
 }
@@ -119,6 +149,9 @@ static void vl_drop_tport(struct se_wwn *wwn)
 	struct vl_tport *tport = container_of(wwn, struct vl_tport, wwn);
 
 	pr_debug("target port %s removed\n", tport->name);
+	vl_tpg_list_lock();
+	list_del(&tport->node);
+	vl_tpg_list_unlock();
 	kfree(tport);
 }
 
