@@ -460,6 +460,7 @@ static void vl_dev_free_work(struct work_struct *work)
 	struct vl_dev *dev = container_of(work, struct vl_dev, free_work);
 	unsigned int i;
 
+	mutex_lock(&dev->mutex);
 	/* Pins close() left because commands were still in LIO. */
 	vl_dev_unpin_all(dev);
 	for (i = 0; i < VL_MAX_VQS; i++) {
@@ -467,6 +468,7 @@ static void vl_dev_free_work(struct work_struct *work)
 		cancel_work_sync(&dev->vqs[i].reap_work);
 		vl_vq_cleanup(&dev->vqs[i]);
 	}
+	mutex_unlock(&dev->mutex);
 	kvfree(dev->mem);
 	percpu_ref_exit(&dev->ref);
 	mutex_destroy(&dev->mutex);

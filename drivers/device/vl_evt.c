@@ -152,6 +152,7 @@ void vl_evt_service(struct vl_vq *vq)
 	u32 len;
 	int ret;
 
+	lockdep_assert_held(&vq->mutex);
 	while (vl_evt_pending(dev)) {
 		ret = vl_vring_pop(&vq->ring, mem, &c);
 		if (!ret) {

@@ -1011,6 +1011,7 @@ static void vl_vq_take(struct vl_vq *vq, int (*one)(struct vl_vq *vq))
  */
 void vl_io_service(struct vl_vq *vq)
 {
+	lockdep_assert_held(&vq->mutex);
 	switch (vq->index) {
 	case VL_VQ_CTL:
 		vl_vq_take(vq, vl_ctl_one);

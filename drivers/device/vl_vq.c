@@ -241,6 +241,7 @@ static void vl_kick_queue_proc(struct file *file, wait_queue_head_t *wqh,
  */
 void vl_vq_detach_kick(struct vl_vq *vq)
 {
+	lockdep_assert_held(&vq->dev->mutex);
 	if (vq->kick_wqh) {
 		remove_wait_queue(vq->kick_wqh, &vq->kick_wait);
 		vq->kick_wqh = NULL;
@@ -321,6 +322,7 @@ static void vl_vq_signal(struct vl_vq *vq)
  */
 int vl_vq_add_used(struct vl_vq *vq, const struct vl_chain *c, u32 len)
 {
+	lockdep_assert_held(&vq->mutex);
 	vl_log_chain(vq, c);
 	return vl_vring_add_used(&vq->ring, vq->dev->mem, c->head, len);
 }
@@ -680,6 +682,7 @@ int vl_vq_ioctl(struct vl_dev *dev, unsigned int cmd, void __user *argp)
 	u32 index;
 	int ret, start;
 
+	lockdep_assert_held(&dev->mutex);
 	switch (cmd) {
 	case VHOST_SET_VRING_NUM:
 	case VHOST_SET_VRING_ADDR:
