@@ -260,7 +260,7 @@ static void vl_dev_disown(struct vl_dev *dev)
 		vl_vq_detach_kick(&dev->vqs[i]);
 	vl_workers_destroy(dev);
 	for (i = 0; i < VL_MAX_VQS; i++)
-		vl_vq_reap(&dev->vqs[i]);
+		vl_slots_reap(&dev->vqs[i]);
 	spin_lock(&dev->log_lock);
 	old_ctx = dev->log_ctx;
 	dev->log_ctx = NULL;

@@ -2,7 +2,10 @@
 /*
  * vl_device.h - internals of the device layer (drivers/device/), shared by
  * vl_dev.c (the misc device and the vhost ioctl ABI), vl_vq.c (virtqueues,
- * eventfds, workers) and vl_io.c (virtio-scsi commands on LIO).  What other
+ * eventfds, workers), vl_slot.c (command slots, their life and the fabric
+ * hooks), vl_data.c (data buffers: pinned or copied), vl_io.c (request
+ * queues: virtio-scsi commands on LIO), vl_ctl.c (the control queue),
+ * vl_evt.c (the event queue) and vl_log.c (dirty logging).  What other
  * layers may use is in ../vhost_lio.h.
  *
  * Threads and locks
@@ -80,7 +83,7 @@
 #define VL_MAX_RING		1024
 
 /*
- * Pages one device may hold at once for the copy fallback (vl_io.c): 64 MiB
+ * Pages one device may hold at once for the copy fallback (vl_data.c): 64 MiB
  * with 4 KiB pages.  A command that would go past it is answered TASK SET
  * FULL, which the guest retries.
  */
@@ -132,7 +135,7 @@ enum vl_slot_state {
  * @pages: the data pages, @nr_pages of them: pinned guest pages, or with
  *	   @bounce our own pages the data is copied through
  * @nr_pages: pages held for this command
- * @bounce: the data goes through copies (see vl_io_map_data())
+ * @bounce: the data goes through copies (see vl_data_map())
  * @copy_pages: pages of the device's copy budget this command holds
  * @data_in: the guest's data is written by the device (pages get dirtied)
  * @tmf: a task management function from the control queue, not a command
@@ -358,7 +361,6 @@ void vl_vq_init(struct vl_dev *dev, struct vl_vq *vq, unsigned int index);
 int vl_vq_start(struct vl_vq *vq);
 void vl_vq_stop(struct vl_vq *vq);
 int vl_vq_quiesce(struct vl_vq *vq);
-void vl_vq_reap(struct vl_vq *vq);
 void vl_vq_reap_work(struct work_struct *work);
 void vl_vq_detach_kick(struct vl_vq *vq);
 void vl_vq_cleanup(struct vl_vq *vq);
@@ -386,12 +388,29 @@ static inline bool vl_logging(const struct vl_dev *dev)
 	return (dev->features & BIT_ULL(VHOST_F_LOG_ALL)) && dev->log_base;
 }
 
+/* vl_slot.c */
+int vl_slots_alloc(struct vl_vq *vq);
+void vl_slots_free(struct vl_vq *vq);
+struct vl_slot *vl_slot_get(struct vl_vq *vq);
+void vl_slot_submitted(struct vl_slot *s);
+void vl_slot_drop_pages(struct vl_slot *s);
+void vl_slot_put(struct vl_slot *s);
+void vl_slot_finish(struct vl_slot *s);
+void vl_slots_reap(struct vl_vq *vq);
+
+/* vl_data.c */
+int vl_data_map(struct vl_slot *s, const struct vl_mem *mem,
+		unsigned int *nents);
+int vl_data_copy(struct vl_slot *s, const struct vl_mem *mem, u32 bytes,
+		 bool to_pages);
+
 /* vl_io.c */
-int vl_io_alloc_slots(struct vl_vq *vq);
-void vl_io_free_slots(struct vl_vq *vq);
 void vl_io_service(struct vl_vq *vq);
 void vl_io_complete_done(struct vl_vq *vq);
-void vl_io_reap_done(struct vl_vq *vq);
+
+/* vl_ctl.c */
+int vl_ctl_one(struct vl_vq *vq);
+void vl_ctl_answer_tmf(struct vl_vq *vq, struct vl_slot *s);
 
 /* vl_dev.c */
 extern struct workqueue_struct *vl_wq;

@@ -462,8 +462,8 @@ int vl_vq_start(struct vl_vq *vq)
 			ret = -EBUSY;
 			goto out;
 		}
-		vl_io_free_slots(vq);
-		ret = vl_io_alloc_slots(vq);
+		vl_slots_free(vq);
+		ret = vl_slots_alloc(vq);
 		if (ret)
 			goto out;
 	}
@@ -538,18 +538,7 @@ int vl_vq_quiesce(struct vl_vq *vq)
 }
 
 /**
- * vl_vq_reap() - free the commands LIO completed, without answering them
- * @vq: a queue whose worker is gone (the device was closed)
- *
- * Context: process; no device lock needed (the done list is lock-free).
- */
-void vl_vq_reap(struct vl_vq *vq)
-{
-	vl_io_reap_done(vq);
-}
-
-/**
- * vl_vq_reap_work() - vl_vq_reap() for LIO's completions after close
+ * vl_vq_reap_work() - free LIO's completions after close (vl_slots_reap())
  * @work: vl_vq.reap_work
  *
  * The device is alive: each command on the done list holds a reference,
@@ -557,7 +546,7 @@ void vl_vq_reap(struct vl_vq *vq)
  */
 void vl_vq_reap_work(struct work_struct *work)
 {
-	vl_vq_reap(container_of(work, struct vl_vq, reap_work));
+	vl_slots_reap(container_of(work, struct vl_vq, reap_work));
 }
 
 /**
@@ -571,7 +560,7 @@ void vl_vq_cleanup(struct vl_vq *vq)
 	vl_vq_detach_kick(vq);
 	vl_ctx_set(vq, &vq->call, VHOST_FILE_UNBIND);
 	vl_ctx_set(vq, &vq->err, VHOST_FILE_UNBIND);
-	vl_io_free_slots(vq);
+	vl_slots_free(vq);
 	vq->live = false;
 	vq->num = 0;
 	vq->addr_set = false;

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vl_ctl.c - the control queue: task management functions on LIO and
+ * asynchronous notification queries.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <target/target_core_base.h>
+#include <target/target_core_fabric.h>
+
+#include "vl_device.h"
+
+/**
+ * vl_ctl_answer_tmf() - write a TMF's response and queue its used entry
+ * @vq: the control queue
+ * @s: the TMF's slot; its result was copied by vl_dev_tmr_complete()
+ *
+ * Context: the queue's worker, vq->mutex held.
+ */
+void vl_ctl_answer_tmf(struct vl_vq *vq, struct vl_slot *s)
+{
+	u8 resp = s->aborted ? VL_VSCSI_S_ABORTED : s->tmf_resp;
+	u32 len = 0;
+
+	if (!vl_vscsi_put_tmf_resp(&s->chain, vq->dev->mem, resp))
+		len = sizeof(struct vl_vscsi_tmf_resp);
+	if (vl_vq_add_used(vq, &s->chain, len))
+		vl_vq_fail(vq, -EFAULT);
+}
+
+/* The worker is done with a command LIO completed: answered or not. */
+/* ---- control queue ----------------------------------------------------- */
+
+/* LIO's TMR for a virtio-scsi TMF subtype, or 0 if LIO has none. */
+static u8 vl_tmr_type(u32 subtype)
+{
+	switch (subtype) {
+	case VL_VSCSI_T_TMF_ABORT_TASK:
+		return TMR_ABORT_TASK;
+	case VL_VSCSI_T_TMF_ABORT_TASK_SET:
+		return TMR_ABORT_TASK_SET;
+	case VL_VSCSI_T_TMF_CLEAR_ACA:
+		return TMR_CLEAR_ACA;
+	case VL_VSCSI_T_TMF_CLEAR_TASK_SET:
+		return TMR_CLEAR_TASK_SET;
+	case VL_VSCSI_T_TMF_LOGICAL_UNIT_RESET:
+		return TMR_LUN_RESET;
+	default:	/* I_T NEXUS RESET, QUERY TASK (SET): not in LIO */
+		return 0;
+	}
+}
+
+/* Answer a control request here; 0, or -EFAULT if the used ring faulted. */
+static int vl_ctl_answer(struct vl_vq *vq, const struct vl_chain *c,
+			 const struct vl_vscsi_ctrl *ctrl, u8 resp)
+{
+	const struct vl_mem *mem = vq->dev->mem;
+	u32 len = 0;
+
+	if (ctrl->type == VL_VSCSI_T_TMF) {
+		if (!vl_vscsi_put_tmf_resp(c, mem, resp))
+			len = sizeof(struct vl_vscsi_tmf_resp);
+	} else if (ctrl->type == VL_VSCSI_T_AN_QUERY ||
+		   ctrl->type == VL_VSCSI_T_AN_SUBSCRIBE) {
+		/* We report no asynchronous events: event_actual 0. */
+		if (!vl_vscsi_put_an_resp(c, mem, 0, resp))
+			len = sizeof(struct vl_vscsi_an_resp);
+	}
+	return vl_vq_add_used(vq, c, len);
+}
+
+/*
+ * Is a command with this tag from this I_T_L nexus in the device (taken
+ * from a request queue and not yet answered)?  The request queues'
+ * mutexes keep their slot arrays in place (a ring resize frees them under
+ * that mutex); slot states change locklessly, so the answer may be stale
+ * by the time it is used, which is harmless both ways: a command seen in
+ * flight goes to LIO, which finds it or not; one not seen was answered or
+ * not yet taken from its ring, and the guest cannot expect it aborted.
+ */
+static bool vl_tag_in_flight(struct vl_dev *dev,
+			     const struct vl_vscsi_ctrl *ctrl)
+{
+	unsigned int i;
+	bool found = false;
+	u32 j;
+
+	for (i = VL_VQ_IO; i < VL_MAX_VQS && !found; i++) {
+		struct vl_vq *vq = &dev->vqs[i];
+
+		mutex_lock_nested(&vq->mutex, SINGLE_DEPTH_NESTING);
+		for (j = 0; j < vq->nr_slots && !found; j++) {
+			struct vl_slot *s = &vq->slots[j];
+
+			found = smp_load_acquire(&s->state) != VL_SLOT_FREE &&
+				s->req.tag == ctrl->tag &&
+				s->req.target == ctrl->target &&
+				s->req.lun == ctrl->lun;
+		}
+		mutex_unlock(&vq->mutex);
+	}
+	return found;
+}
+
+/* Hand a TMF to LIO; false if it was not (the caller answers). */
+static bool vl_ctl_submit_tmf(struct vl_vq *vq, struct vl_slot *s,
+			      const struct vl_vscsi_ctrl *ctrl)
+{
+	struct vl_dev *dev = vq->dev;
+	struct vl_tpg *tpg = dev->tpgs[ctrl->target];
+	u8 type = vl_tmr_type(ctrl->subtype);
+	struct se_cmd *se = &s->vcmd.se_cmd;
+
+	if (!type || !tpg || !tpg->nexus || ctrl->report_luns)
+		return false;
+	memset(se, 0, sizeof(*se));
+	s->tmf = true;
+	s->tmr = type;
+	s->data_in = false;
+	vl_slot_submitted(s);
+	if (type == TMR_LUN_RESET)
+		atomic_inc(&dev->resets);
+	if (target_submit_tmr(se, tpg->nexus->se_sess, s->vcmd.sense_buf,
+			      ctrl->lun, NULL, type, GFP_KERNEL, ctrl->tag,
+			      TARGET_SCF_ACK_KREF)) {
+		if (type == TMR_LUN_RESET)
+			atomic_dec(&dev->resets);
+		vl_slot_put(s);		/* LIO's reference: it never took it */
+		return false;
+	}
+	return true;
+}
+
+/* The answer to a TMF that LIO does not get, for vl_ctl_one(). */
+static u8 vl_ctl_tmf_local(struct vl_dev *dev, const struct vl_vscsi_ctrl *ctrl)
+{
+	struct vl_tpg *tpg = dev->tpgs[ctrl->target];
+
+	if (!vl_tmr_type(ctrl->subtype))
+		return VL_VSCSI_S_FUNCTION_REJECTED;
+	if (!tpg || !tpg->nexus || ctrl->report_luns)
+		return VL_VSCSI_S_BAD_TARGET;
+	return VL_VSCSI_S_FAILURE;
+}
+
+/**
+ * vl_ctl_one() - take one control request
+ * @vq: the control queue
+ *
+ * Context: the queue's worker, vq->mutex held.
+ * Return: 1 done, 0 the ring is empty, -EAGAIN no free slot (a slot's
+ * release requeues the queue), other negative errors: the guest broke the
+ * ring.
+ */
+int vl_ctl_one(struct vl_vq *vq)
+{
+	struct vl_dev *dev = vq->dev;
+	const struct vl_mem *mem = dev->mem;
+	struct vl_vscsi_ctrl ctrl;
+	struct vl_slot *s;
+	u8 resp;
+	int ret;
+
+	s = vl_slot_get(vq);
+	if (!s) {
+		WRITE_ONCE(vq->slot_wanted, 1);
+		/* Pairs with llist_add()'s barrier in vl_slot_put(). */
+		smp_mb();
+		/* A slot freed before the flag was seen: go on. */
+		s = vl_slot_get(vq);
+		if (!s)
+			return -EAGAIN;
+		WRITE_ONCE(vq->slot_wanted, 0);
+	}
+	ret = vl_vring_pop(&vq->ring, mem, &s->chain);
+	if (ret <= 0)
+		goto put;
+
+	ret = vl_vscsi_parse_ctrl(&s->chain, mem, &ctrl);
+	if (!ret && ctrl.type == VL_VSCSI_T_TMF) {
+		/*
+		 * SAM: aborting a task that does not exist is FUNCTION
+		 * COMPLETE.  Answered here, so that a guest cannot make LIO
+		 * log a line for every ABORT TASK it sends.
+		 */
+		if (ctrl.subtype == VL_VSCSI_T_TMF_ABORT_TASK &&
+		    !vl_tag_in_flight(dev, &ctrl))
+			resp = VL_VSCSI_S_FUNCTION_COMPLETE;
+		else if (vl_ctl_submit_tmf(vq, s, &ctrl))
+			return 1;
+		else
+			resp = vl_ctl_tmf_local(dev, &ctrl);
+	} else if (!ret) {
+		resp = VL_VSCSI_S_OK;
+	} else if (ret == -ENXIO) {
+		resp = VL_VSCSI_S_BAD_TARGET;
+	} else if (ret == -EBADMSG) {
+		resp = VL_VSCSI_S_FAILURE;
+	} else {
+		ctrl.type = ~0U;	/* no room or unknown: used length 0 */
+		resp = 0;
+	}
+	ret = vl_ctl_answer(vq, &s->chain, &ctrl, resp) ? -EFAULT : 1;
+put:
+	vl_slot_put(s);
+	return ret;
+}
+
