@@ -5,6 +5,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ratelimit.h>
+#include <linux/timer.h>
 #include <target/target_core_base.h>
 #include <target/target_core_fabric.h>
 
@@ -103,16 +105,15 @@ static bool vl_tag_in_flight(struct vl_dev *dev,
 }
 
 /* Hand a TMF to LIO; false if it was not (the caller answers). */
-static bool vl_ctl_submit_tmf(struct vl_vq *vq, struct vl_slot *s,
-			      const struct vl_vscsi_ctrl *ctrl)
+/* Hand a TMF to LIO.  Return: 0, or target_submit_tmr()'s error. */
+static int vl_ctl_submit_tmf(struct vl_vq *vq, struct vl_slot *s,
+			     struct vl_tpg *tpg, const struct vl_vscsi_ctrl *ctrl,
+			     u8 type)
 {
 	struct vl_dev *dev = vq->dev;
-	struct vl_tpg *tpg = dev->tpgs[ctrl->target];
-	u8 type = vl_tmr_type(ctrl->subtype);
 	struct se_cmd *se = &s->vcmd.se_cmd;
+	int ret;
 
-	if (!type || !tpg || !tpg->nexus || ctrl->report_luns)
-		return false;
 	memset(se, 0, sizeof(*se));
 	s->tmf = true;
 	s->tmr = type;
@@ -120,27 +121,75 @@ static bool vl_ctl_submit_tmf(struct vl_vq *vq, struct vl_slot *s,
 	vl_slot_submitted(s);
 	if (type == TMR_LUN_RESET)
 		atomic_inc(&dev->resets);
-	if (target_submit_tmr(se, tpg->nexus->se_sess, s->vcmd.sense_buf,
-			      ctrl->lun, NULL, type, GFP_KERNEL, ctrl->tag,
-			      TARGET_SCF_ACK_KREF)) {
+	ret = target_submit_tmr(se, tpg->nexus->se_sess, s->vcmd.sense_buf,
+				ctrl->lun, NULL, type, GFP_KERNEL, ctrl->tag,
+				TARGET_SCF_ACK_KREF);
+	if (ret) {
 		if (type == TMR_LUN_RESET)
 			atomic_dec(&dev->resets);
 		vl_slot_put(s);		/* LIO's reference: it never took it */
-		return false;
 	}
-	return true;
+	return ret;
 }
 
-/* The answer to a TMF that LIO does not get, for vl_ctl_one(). */
-static u8 vl_ctl_tmf_local(struct vl_dev *dev, const struct vl_vscsi_ctrl *ctrl)
+/**
+ * vl_ctl_tmf_timer() - TMFs were held back by the rate limit: look again
+ * @t: vl_dev.tmf_timer
+ *
+ * Context: timer (softirq).  The device deletes the timer before its
+ * control queue stops being served.
+ */
+void vl_ctl_tmf_timer(struct timer_list *t)
 {
-	struct vl_tpg *tpg = dev->tpgs[ctrl->target];
+	struct vl_dev *dev = from_timer(dev, t, tmf_timer);
 
-	if (!vl_tmr_type(ctrl->subtype))
-		return VL_VSCSI_S_FUNCTION_REJECTED;
-	if (!tpg || !tpg->nexus || ctrl->report_luns)
-		return VL_VSCSI_S_BAD_TARGET;
-	return VL_VSCSI_S_FAILURE;
+	vl_vq_queue_work(&dev->vqs[VL_VQ_CTL]);
+}
+
+/*
+ * A task management function.  Return: 1 if LIO has it; -EAGAIN if it
+ * went back on the ring for later (the rate limit); 0 if it is to be
+ * answered now with *@resp.
+ */
+static int vl_ctl_tmf(struct vl_vq *vq, struct vl_slot *s,
+		      const struct vl_vscsi_ctrl *ctrl, u8 *resp)
+{
+	struct vl_dev *dev = vq->dev;
+	struct vl_tpg *tpg = dev->tpgs[ctrl->target];
+	u8 type = vl_tmr_type(ctrl->subtype);
+
+	if (!type) {
+		*resp = VL_VSCSI_S_FUNCTION_REJECTED;
+		return 0;
+	}
+	if (!tpg || !tpg->nexus || ctrl->report_luns) {
+		*resp = VL_VSCSI_S_BAD_TARGET;
+		return 0;
+	}
+	/*
+	 * SAM: aborting a task that does not exist is FUNCTION COMPLETE.
+	 * Answered here: LIO logs a line for every ABORT TASK it gets.
+	 */
+	if (type == TMR_ABORT_TASK && !vl_tag_in_flight(dev, ctrl)) {
+		*resp = VL_VSCSI_S_FUNCTION_COMPLETE;
+		return 0;
+	}
+	/*
+	 * What goes to LIO is rate-limited (LIO logs TMFs unconditionally):
+	 * beyond the limit the request waits on the ring, kicks off, until
+	 * the timer brings the worker back.
+	 */
+	if (!__ratelimit(&dev->tmf_rs)) {
+		if (vl_vring_unpop(&vq->ring, 1))
+			return -EIO;
+		mod_timer(&dev->tmf_timer, jiffies + VL_TMF_RETRY);
+		return -EAGAIN;
+	}
+	if (vl_ctl_submit_tmf(vq, s, tpg, ctrl, type)) {
+		*resp = VL_VSCSI_S_FAILURE;
+		return 0;
+	}
+	return 1;
 }
 
 /**
@@ -149,8 +198,8 @@ static u8 vl_ctl_tmf_local(struct vl_dev *dev, const struct vl_vscsi_ctrl *ctrl)
  *
  * Context: the queue's worker, vq->mutex held.
  * Return: 1 done, 0 the ring is empty, -EAGAIN no free slot (a slot's
- * release requeues the queue), other negative errors: the guest broke the
- * ring.
+ * release requeues the queue) or a TMF held back by the rate limit (a
+ * timer requeues it), other negative errors: the guest broke the ring.
  */
 int vl_ctl_one(struct vl_vq *vq)
 {
@@ -178,18 +227,11 @@ int vl_ctl_one(struct vl_vq *vq)
 
 	ret = vl_vscsi_parse_ctrl(&s->chain, mem, &ctrl);
 	if (!ret && ctrl.type == VL_VSCSI_T_TMF) {
-		/*
-		 * SAM: aborting a task that does not exist is FUNCTION
-		 * COMPLETE.  Answered here, so that a guest cannot make LIO
-		 * log a line for every ABORT TASK it sends.
-		 */
-		if (ctrl.subtype == VL_VSCSI_T_TMF_ABORT_TASK &&
-		    !vl_tag_in_flight(dev, &ctrl))
-			resp = VL_VSCSI_S_FUNCTION_COMPLETE;
-		else if (vl_ctl_submit_tmf(vq, s, &ctrl))
+		ret = vl_ctl_tmf(vq, s, &ctrl, &resp);
+		if (ret == 1)
 			return 1;
-		else
-			resp = vl_ctl_tmf_local(dev, &ctrl);
+		if (ret)
+			goto put;
 	} else if (!ret) {
 		resp = VL_VSCSI_S_OK;
 	} else if (ret == -ENXIO) {

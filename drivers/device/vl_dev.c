@@ -256,6 +256,8 @@ static void vl_dev_disown(struct vl_dev *dev)
 
 	lockdep_assert_held(&dev->mutex);
 	vl_dev_stop_all(dev);
+	/* The control queue is stopped: nothing arms the timer again. */
+	del_timer_sync(&dev->tmf_timer);
 	for (i = 0; i < VL_MAX_VQS; i++)
 		vl_vq_detach_kick(&dev->vqs[i]);
 	vl_workers_destroy(dev);
@@ -496,6 +498,10 @@ static int vl_dev_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	}
 	INIT_WORK(&dev->free_work, vl_dev_free_work);
+	ratelimit_state_init(&dev->tmf_rs, VL_TMF_INTERVAL, VL_TMF_BURST);
+	/* Held-back TMFs are not a message: never say "suppressed". */
+	ratelimit_set_flags(&dev->tmf_rs, RATELIMIT_MSG_ON_RELEASE);
+	timer_setup(&dev->tmf_timer, vl_ctl_tmf_timer, 0);
 	mutex_init(&dev->mutex);
 	spin_lock_init(&dev->evt_lock);
 	spin_lock_init(&dev->log_lock);

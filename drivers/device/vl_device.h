@@ -45,8 +45,10 @@
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
+#include <linux/ratelimit.h>
 #include <linux/scatterlist.h>
 #include <linux/sched.h>
+#include <linux/timer.h>
 #include <linux/wait.h>
 #include <linux/vhost_types.h>
 
@@ -91,6 +93,16 @@
 
 /* Guest page size of the dirty log: one bit per 4 KiB (VHOST_PAGE_SIZE). */
 #define VL_LOG_PAGE		0x1000ULL
+
+/*
+ * Task management functions a device hands LIO: at most VL_TMF_BURST in
+ * any VL_TMF_INTERVAL (enough for a guest whose whole queue timed out at
+ * once), and how long one beyond the limit waits on its ring.  LIO logs a
+ * line or two for each, and a guest must not be able to flood the log.
+ */
+#define VL_TMF_BURST		50
+#define VL_TMF_INTERVAL		(5 * HZ)
+#define VL_TMF_RETRY		(HZ / 10)
 
 /* Events a device keeps for the guest's event buffers; more are missed. */
 #define VL_MAX_EVENTS		64
@@ -302,6 +314,8 @@ struct vl_worker {
  *		       got yet; TMF answers wait for it to be 0
  * @resets: reset TMFs (LUN RESET) LIO is working on: commands aborted
  *	    meanwhile are answered VIRTIO_SCSI_S_RESET
+ * @tmf_rs: the rate of TMFs handed to LIO (VL_TMF_BURST)
+ * @tmf_timer: serves the control queue again after TMFs were held back
  * @log_lock: protects @log_ctx against VHOST_SET_LOG_FD, which swaps it
  *	      without stopping the queues
  * @owner: the VHOST_SET_OWNER caller, whose mm and cgroups workers use
@@ -336,6 +350,8 @@ struct vl_dev {
 	atomic_t		copy_pages;
 	atomic_t		aborts_unanswered;
 	atomic_t		resets;
+	struct ratelimit_state	tmf_rs;
+	struct timer_list	tmf_timer;
 	spinlock_t		log_lock;
 	struct task_struct	*owner;
 	struct mm_struct	*mm;
@@ -410,6 +426,7 @@ void vl_io_complete_done(struct vl_vq *vq);
 
 /* vl_ctl.c */
 int vl_ctl_one(struct vl_vq *vq);
+void vl_ctl_tmf_timer(struct timer_list *t);
 void vl_ctl_answer_tmf(struct vl_vq *vq, struct vl_slot *s);
 
 /* vl_dev.c */
