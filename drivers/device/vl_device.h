@@ -56,6 +56,7 @@
 #include <vlcore/vl_vring.h>
 #include <vlcore/vl_vscsi.h>
 
+#include "compat/vl_compat.h"
 #include "vhost_lio.h"
 
 /* Queue 0 is the control queue, 1 the event queue, 2.. request queues. */
@@ -287,15 +288,15 @@ struct vl_vq {
 };
 
 /**
- * struct vl_worker - a kernel thread serving one or more queues
- * @task: the thread
+ * struct vl_worker - a thread serving one or more queues
+ * @task: the thread: a vhost_task of the VMM, or a kthread (vl_compat.h)
  * @dev: the device
  * @pending: bit i set: queue vqs[i] has work (a kick or a completion)
  * @vqs: the queues it serves
  * @nr_vqs: number of @vqs
  */
 struct vl_worker {
-	struct task_struct	*task;
+	struct vl_task		task;
 	struct vl_dev		*dev;
 	unsigned long		pending;
 	struct vl_vq		*vqs[2];

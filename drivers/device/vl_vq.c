@@ -11,9 +11,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/cgroup.h>
 #include <linux/file.h>
-#include <linux/kthread.h>
 #include <linux/nospec.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -53,7 +51,7 @@ void vl_vq_queue_work(struct vl_vq *vq)
 	 */
 	if (w) {
 		if (!test_and_set_bit(vq->pending_bit, &w->pending))
-			wake_up_process(w->task);
+			vl_task_wake(&w->task);
 	} else if (!llist_empty(&vq->done)) {
 		queue_work(vl_wq, &vq->reap_work);
 	}
@@ -69,38 +67,53 @@ static void vl_vq_service(struct vl_vq *vq)
 	mutex_unlock(&vq->mutex);
 }
 
-static int vl_worker_fn(void *data)
+/*
+ * One round of the worker: serve each queue that has work.  Called by the
+ * worker thread (struct vl_task) with the state TASK_INTERRUPTIBLE.
+ * Return: false if there was nothing to do (the thread sleeps).
+ */
+static bool vl_worker_fn(void *data)
 {
 	struct vl_worker *w = data;
 	unsigned int i;
 
-	kthread_use_mm(w->dev->mm);
-	for (;;) {
-		/* Set the state before looking, so a wakeup is not lost. */
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (kthread_should_stop()) {
-			__set_current_state(TASK_RUNNING);
-			break;
-		}
-		if (!READ_ONCE(w->pending)) {
-			schedule();
-			continue;
-		}
-		__set_current_state(TASK_RUNNING);
-		for (i = 0; i < w->nr_vqs; i++) {
-			if (test_and_clear_bit(w->vqs[i]->pending_bit,
-					       &w->pending))
-				vl_vq_service(w->vqs[i]);
-		}
-		cond_resched();
+	if (!READ_ONCE(w->pending))
+		return false;
+	__set_current_state(TASK_RUNNING);
+	for (i = 0; i < w->nr_vqs; i++) {
+		if (test_and_clear_bit(w->vqs[i]->pending_bit, &w->pending))
+			vl_vq_service(w->vqs[i]);
 	}
-	kthread_unuse_mm(w->dev->mm);
-	return 0;
+	cond_resched();
+	return true;
+}
+
+/*
+ * The VMM was killed and its worker threads die with it (vhost_task),
+ * before the device is closed.  In the dying worker: let LIO's completions
+ * go to the reap work from now on, and free what it already completed.
+ * The device's release stops (reaps) the task as usual.
+ */
+static void vl_worker_killed(void *data)
+{
+	struct vl_worker *w = data;
+	unsigned int i;
+
+	for (i = 0; i < w->nr_vqs; i++) {
+		mutex_lock(&w->vqs[i]->mutex);
+		WRITE_ONCE(w->vqs[i]->running, false);
+		RCU_INIT_POINTER(w->vqs[i]->worker, NULL);
+		mutex_unlock(&w->vqs[i]->mutex);
+	}
+	synchronize_rcu();
+	for (i = 0; i < w->nr_vqs; i++)
+		vl_slots_reap(w->vqs[i]);
 }
 
 static struct vl_worker *vl_worker_create(struct vl_dev *dev,
 					  unsigned int id)
 {
+	char name[32];	/* the thread's name is cut to TASK_COMM_LEN */
 	struct vl_worker *w;
 	int ret;
 
@@ -108,23 +121,14 @@ static struct vl_worker *vl_worker_create(struct vl_dev *dev,
 	if (!w)
 		return ERR_PTR(-ENOMEM);
 	w->dev = dev;
-	w->task = kthread_create(vl_worker_fn, w, "vhost-lio-%d.%u",
-				 task_pid_nr(dev->owner), id);
-	if (IS_ERR(w->task)) {
-		ret = PTR_ERR(w->task);
-		kfree(w);
-		return ERR_PTR(ret);
-	}
-	get_task_struct(w->task);
-	/* The worker's CPU and I/O are accounted to the VMM, as in vhost. */
-	ret = cgroup_attach_task_all(dev->owner, w->task);
+	snprintf(name, sizeof(name), "vhost-lio-%d.%u",
+		 task_pid_nr(dev->owner), id);
+	ret = vl_task_create(&w->task, vl_worker_fn, vl_worker_killed, w,
+			     dev->mm, name);
 	if (ret) {
-		kthread_stop(w->task);
-		put_task_struct(w->task);
 		kfree(w);
 		return ERR_PTR(ret);
 	}
-	wake_up_process(w->task);
 	return w;
 }
 
@@ -151,6 +155,9 @@ static int vl_vq_get_worker(struct vl_vq *vq)
 		return 0;
 	if (!dev->owner)
 		return -EPERM;
+	/* Its worker died with the VMM (vl_worker_killed()): so do we. */
+	if (dev->workers[id])
+		return -ESRCH;
 	w = vl_worker_create(dev, id);
 	if (IS_ERR(w))
 		return PTR_ERR(w);
@@ -202,8 +209,7 @@ void vl_workers_destroy(struct vl_dev *dev)
 
 		if (!w)
 			continue;
-		kthread_stop(w->task);
-		put_task_struct(w->task);
+		vl_task_stop(&w->task);
 		kfree(w);
 		dev->workers[i] = NULL;
 	}
