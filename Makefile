@@ -27,8 +27,18 @@ BUILD = $(TOP)/build/$(KREL)
 
 all: modules
 
+# What kbuild would otherwise fail on deep inside, said in one line: the
+# tree, the compiler the kernel was built with, pahole where kbuild makes
+# BTF for modules (CONFIG_DEBUG_INFO_BTF_MODULES and a vmlinux to base it
+# on: Debian ships one in the 6.12 headers, not in 6.1's).
+KCONF = $(KDIR)/include/config/auto.conf
+KCC = $(firstword $(shell sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1/p' $(KCONF) 2>/dev/null))
+KBTF = $(if $(wildcard $(KDIR)/vmlinux),$(shell grep -s '^CONFIG_DEBUG_INFO_BTF_MODULES=y' $(KCONF)))
+
 modules:
-	@test -n "$(KREL)" || { echo "KDIR=$(KDIR) is not a configured kernel tree" >&2; exit 1; }
+	@test -n "$(KREL)" || { echo "KDIR=$(KDIR) is not a configured kernel tree (install linux-headers-$$(uname -r), or pass KDIR=)" >&2; exit 1; }
+	@test -z "$(KCC)" || command -v $(KCC) >/dev/null || { echo "$(KCC) not found: $(KREL) was built with it (Debian: apt-get install $(patsubst x86_64-linux-gnu-%,%,$(KCC)))" >&2; exit 1; }
+	@test -z "$(KBTF)" || command -v pahole >/dev/null || { echo "pahole not found: $(KREL) has BTF for modules (Debian: apt-get install pahole)" >&2; exit 1; }
 	@$(TOP)/scripts/mirror-tree.sh $(TOP) $(BUILD)
 	$(MAKE) -C $(KDIR) M=$(BUILD) CONFIG_VHOST_LIO=m W=$(W) modules
 	@echo "built $(BUILD)/drivers/vhost_lio.ko"
