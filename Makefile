@@ -4,10 +4,16 @@
 #
 #   make                      build against the running kernel's headers
 #   make KDIR=/path/to/tree   build against any configured header tree
-#   make W=1                  with the kernel's extra warnings
+#   make W=1                  with the kernel's extra warnings (W=12 too:
+#                             none in our files; see make lint)
 #   make install              install the module (updates/), the modprobe.d
 #                             alias file, and run depmod; DESTDIR= for staging
 #   make unit                 userspace unit tests of the portable core
+#   make lint                 static checks, one PASS:/FAIL: line each:
+#                             checkpatch --strict, kernel-doc -Wall,
+#                             shellcheck, and per kernel sparse (C=2) and
+#                             W=12 (scripts/lint.sh; accepted findings in
+#                             scripts/lint-exceptions; VL_KERNELS="6.1")
 #   make check                every test: unit tests, then the VM tests
 #   make bench                in-tree vhost_scsi vs vhost_lio, one VM boot;
 #                             BENCH_ARGS="-k 6.1 -r 5" passes options
@@ -23,7 +29,7 @@ TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 KREL = $(shell sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 BUILD = $(TOP)/build/$(KREL)
 
-.PHONY: all modules install clean unit fuzz check demo bench
+.PHONY: all modules install clean unit fuzz lint check demo bench
 
 all: modules
 
@@ -55,6 +61,9 @@ unit:
 
 fuzz:
 	$(MAKE) -C $(TOP)/tests/fuzz
+
+lint:
+	$(TOP)/scripts/lint.sh
 
 check:
 	$(TOP)/scripts/test-all.sh

@@ -523,7 +523,7 @@ static int vl_vq_get_base(struct vl_vq *vq, void __user *argp)
 }
 
 static int vl_vq_set_file(struct vl_vq *vq, unsigned int cmd,
-			     void __user *argp)
+			  void __user *argp)
 {
 	struct vhost_vring_file f;
 
