@@ -4,10 +4,16 @@
 #
 #   make                      build against the running kernel's headers
 #   make KDIR=/path/to/tree   build against any configured header tree
-#   make W=1                  with the kernel's extra warnings
+#   make W=1                  with the kernel's extra warnings (W=12 too:
+#                             none in our files; see make lint)
 #   make install              install the module (updates/), the modprobe.d
 #                             alias file, and run depmod; DESTDIR= for staging
 #   make unit                 userspace unit tests of the portable core
+#   make lint                 static checks, one PASS:/FAIL: line each:
+#                             checkpatch --strict, kernel-doc -Wall,
+#                             shellcheck, and per kernel sparse (C=2) and
+#                             W=12 (scripts/lint.sh; accepted findings in
+#                             scripts/lint-exceptions; VL_KERNELS="6.1")
 #   make check                every test: unit tests, then the VM tests
 #   make bench                in-tree vhost_scsi vs vhost_lio, one VM boot;
 #                             BENCH_ARGS="-k 6.1 -r 5" passes options
@@ -23,12 +29,22 @@ TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 KREL = $(shell sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 BUILD = $(TOP)/build/$(KREL)
 
-.PHONY: all modules install clean unit fuzz check demo bench
+.PHONY: all modules install clean unit fuzz lint check demo bench
 
 all: modules
 
+# What kbuild would otherwise fail on deep inside, said in one line: the
+# tree, the compiler the kernel was built with, pahole where kbuild makes
+# BTF for modules (CONFIG_DEBUG_INFO_BTF_MODULES and a vmlinux to base it
+# on: Debian ships one in the 6.12 headers, not in 6.1's).
+KCONF = $(KDIR)/include/config/auto.conf
+KCC = $(firstword $(shell sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1/p' $(KCONF) 2>/dev/null))
+KBTF = $(if $(wildcard $(KDIR)/vmlinux),$(shell grep -s '^CONFIG_DEBUG_INFO_BTF_MODULES=y' $(KCONF)))
+
 modules:
-	@test -n "$(KREL)" || { echo "KDIR=$(KDIR) is not a configured kernel tree" >&2; exit 1; }
+	@test -n "$(KREL)" || { echo "KDIR=$(KDIR) is not a configured kernel tree (install linux-headers-$$(uname -r), or pass KDIR=)" >&2; exit 1; }
+	@test -z "$(KCC)" || command -v $(KCC) >/dev/null || { echo "$(KCC) not found: $(KREL) was built with it (Debian: apt-get install $(patsubst x86_64-linux-gnu-%,%,$(KCC)))" >&2; exit 1; }
+	@test -z "$(KBTF)" || command -v pahole >/dev/null || { echo "pahole not found: $(KREL) has BTF for modules (Debian: apt-get install pahole)" >&2; exit 1; }
 	@$(TOP)/scripts/mirror-tree.sh $(TOP) $(BUILD)
 	$(MAKE) -C $(KDIR) M=$(BUILD) CONFIG_VHOST_LIO=m W=$(W) modules
 	@echo "built $(BUILD)/drivers/vhost_lio.ko"
@@ -45,6 +61,9 @@ unit:
 
 fuzz:
 	$(MAKE) -C $(TOP)/tests/fuzz
+
+lint:
+	$(TOP)/scripts/lint.sh
 
 check:
 	$(TOP)/scripts/test-all.sh

@@ -24,7 +24,7 @@
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-series=6.12 runs=3 secs=5 cases= mods= outarg= subtype=
+series=6.12 runs=3 secs=5 cases="" mods="" outarg="" subtype=""
 
 while getopts k:r:s:c:m:S:o: opt; do
 	case $opt in

@@ -10,14 +10,28 @@ shift 3
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
+# A probe fails only on what an API difference looks like: a missing
+# declaration, member or argument (hard errors anyway), or a function or
+# member of another type.  Not on any warning: W=2 adds warnings (such as
+# -Wtype-limits) that the kernel's own headers trip.
+werror="-Wno-error -Werror=implicit-function-declaration
+-Werror=incompatible-pointer-types -Werror=int-conversion
+-Werror=return-type"
+
 try() {
-	"$@" -Werror -c -o "$tmp/probe.o" "$src" >"$tmp/log" 2>&1
+	# shellcheck disable=SC2086 # $werror is a list of flags
+	"$@" $werror -c -o "$tmp/probe.o" "$src" >"$tmp/log" 2>&1
 }
 
 src=$dir/_sanity.c
 if ! try "$@"; then
 	echo "compat-probe: the sanity probe does not compile; flags are wrong:" >&2
 	cat "$tmp/log" >&2
+	exit 1
+fi
+src=$dir/_missing.c
+if try "$@"; then
+	echo "compat-probe: $src compiles: probes would not see a missing API" >&2
 	exit 1
 fi
 

@@ -6,7 +6,12 @@
 #   $CACHE/<abi>/root        the unpacked image, modules, headers and kbuild
 #   $CACHE/<abi>/vmlinuz     the bootable image
 #   $CACHE/<abi>/kdir        the header tree to build against (KDIR)
-# and prints one "<abi> <kdir>" line per kernel.
+#   $CACHE/<abi>/build-depends  what building against kdir needs installed:
+#                            the Pre-Depends and Depends of the kbuild and
+#                            headers packages, less the packages unpacked here
+# and prints one "<abi> <kdir>" line per kernel.  Then it has
+# scripts/install-deps.sh install (as root) or name (otherwise) whatever of
+# build-depends is missing: Debian's linux-kbuild-6.12 needs pahole, for one.
 #
 # Series: 6.1 (bookworm, meta-package linux-image-amd64) and 6.12
 # (bookworm-security, linux-image-6.12-amd64).  Pin an ABI name with
@@ -28,10 +33,52 @@ abi_of() {
 		sed -n 's/^ *Depends: linux-image-\([0-9].*\)$/\1/p' | head -n 1
 }
 
+# record_depends DIR DEB...: write DIR/build-depends, one dependency a line,
+# "<package that needs it>: <alternatives separated by |>", versions dropped.
+# Kernel packages are left out: this script unpacks them, apt installs none.
+record_depends() {
+	rdir=$1
+	shift
+	for deb in "$@"; do
+		pkg=$(dpkg-deb -f "$deb" Package) || return 1
+		{ dpkg-deb -f "$deb" Pre-Depends; dpkg-deb -f "$deb" Depends; } |
+			tr ',' '\n' | sed -e 's/([^)]*)//g' -e 's/:any//g' \
+				-e 's/[[:space:]]\{1,\}/ /g' -e 's/^ //' -e 's/ $//' |
+			grep -v -e '^$' -e '\(^\|| \)linux-\(image\|headers\|kbuild\)-' |
+			sed "s/^/$pkg: /"
+	done >"$rdir/build-depends.new" || return 1
+	mv "$rdir/build-depends.new" "$rdir/build-depends"
+}
+
+# build_debs ABI BASE KBUILD: the packages whose Depends build-depends lists.
+build_debs() {
+	echo "linux-headers-$1" "linux-headers-$2-common" "$3"
+}
+
+# redo_depends DIR ABI BASE KBUILD: build-depends for a kernel fetched
+# before this file existed: download the small packages again, read them.
+redo_depends() {
+	tdir=$(mktemp -d) || return 1
+	# shellcheck disable=SC2046 # build_debs prints a list of names
+	(cd "$tdir" && apt-get download -q -o APT::Sandbox::User=root \
+		$(build_debs "$2" "$3" "$4") >/dev/null) &&
+		record_depends "$1" "$tdir"/*.deb
+	rc=$?
+	rm -rf "$tdir"
+	return $rc
+}
+
 ensure_apt_lists() {
 	if [ -z "$(abi_of linux-image-amd64)" ]; then
 		apt-get update -qq >/dev/null || die "apt-get update failed"
 	fi
+}
+
+# install_depends DIR: install (or, not root, name and fail on) what
+# DIR/build-depends lists and the host lacks.  stdout carries our result.
+install_depends() {
+	"$top/scripts/install-deps.sh" --kernel "$1" >&2 ||
+		die "$(basename "$1") cannot be built against until that is installed"
 }
 
 fetch_one() {
@@ -47,26 +94,34 @@ fetch_one() {
 		[ -n "$abi" ] || die "cannot resolve $meta to an ABI name"
 	fi
 	dir=$CACHE/$abi
-	if [ -f "$dir/.complete" ]; then
-		echo "$abi $dir/kdir"
-		return
-	fi
 	flavour=${abi##*-}                  # amd64
 	base=${abi%-"$flavour"}             # 6.1.0-56 or 6.12.117+deb12
 	case $series in
 	6.1)  kbuild=linux-kbuild-6.1 ;;
 	6.12) kbuild=linux-kbuild-$base ;;
 	esac
+	if [ -f "$dir/.complete" ]; then
+		[ -f "$dir/build-depends" ] ||
+			redo_depends "$dir" "$abi" "$base" "$kbuild" ||
+			die "cannot read the Depends of $abi's kbuild/headers packages"
+		install_depends "$dir"
+		echo "$abi $dir/kdir"
+		return
+	fi
 	rm -rf "$dir"
 	mkdir -p "$dir/debs" "$dir/root"
+	# shellcheck disable=SC2046 # build_debs prints a list of names
 	(cd "$dir/debs" &&
 	 apt-get download -q -o APT::Sandbox::User=root \
-		"linux-image-$abi" "linux-headers-$abi" \
-		"linux-headers-$base-common" "$kbuild" >/dev/null) ||
+		"linux-image-$abi" $(build_debs "$abi" "$base" "$kbuild") \
+		>/dev/null) ||
 		die "apt-get download failed for $abi"
 	for deb in "$dir"/debs/*.deb; do
 		dpkg-deb -x "$deb" "$dir/root"
 	done
+	record_depends "$dir" "$dir"/debs/linux-headers-*.deb \
+		"$dir"/debs/linux-kbuild-*.deb ||
+		die "cannot read the Depends of $abi's kbuild/headers packages"
 	hdr=$dir/root/usr/src/linux-headers-$abi
 	# The per-ABI Makefile includes the -common tree by absolute path.
 	sed -i "s|^include /usr/src/|include $dir/root/usr/src/|" "$hdr/Makefile"
@@ -76,6 +131,7 @@ fetch_one() {
 	rm -rf "$dir/debs"
 	echo "$abi" > "$dir/abi"
 	touch "$dir/.complete"
+	install_depends "$dir"
 	echo "$abi $dir/kdir"
 }
 

@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 work=$top/.cache/intree
 mkdir -p "$work"
 cd "$work"
-read -r abi kdir < <("$top/scripts/fetch-kernels.sh" 6.1 | tail -n 1)
+read -r _ kdir < <("$top/scripts/fetch-kernels.sh" 6.1 | tail -n 1)
 src=$work/linux-source-6.1
 if [ ! -f "$src/.vl-unpacked" ]; then
 	rm -rf "$src" root ./*.deb
