@@ -94,6 +94,7 @@ static bool vl_tag_in_flight(struct vl_dev *dev,
 		for (j = 0; j < vq->nr_slots && !found; j++) {
 			struct vl_slot *s = &vq->slots[j];
 
+			/* Pairs with the release stores in vl_slot.c. */
 			found = smp_load_acquire(&s->state) != VL_SLOT_FREE &&
 				s->req.tag == ctrl->tag &&
 				s->req.target == ctrl->target &&

@@ -253,7 +253,7 @@ struct vl_vq {
 	struct vl_dev		*dev;
 	unsigned int		index;
 	struct vl_worker __rcu	*worker;
-	struct mutex		mutex;
+	struct mutex		mutex;		/* see @mutex above */
 	struct vl_vring		ring;
 	u32			num;
 	u16			last_avail;
@@ -345,7 +345,7 @@ struct vl_worker {
  *		   VHOST_SCSI_SET/GET_EVENTS_MISSED.
  */
 struct vl_dev {
-	struct mutex		mutex;
+	struct mutex		mutex;		/* see @mutex above */
 	struct percpu_ref	ref;
 	struct work_struct	free_work;
 	atomic_t		copy_pages;
@@ -353,7 +353,7 @@ struct vl_dev {
 	atomic_t		resets;
 	struct ratelimit_state	tmf_rs;
 	struct timer_list	tmf_timer;
-	spinlock_t		log_lock;
+	spinlock_t		log_lock;	/* protects @log_ctx */
 	struct task_struct	*owner;
 	struct mm_struct	*mm;
 	u64			features;
@@ -365,7 +365,7 @@ struct vl_dev {
 	struct vl_tpg		*tpgs[VL_MAX_TARGET];
 	bool			endpoint;
 	char			wwpn[VL_NAMELEN];
-	spinlock_t		evt_lock;
+	spinlock_t		evt_lock;	/* see @evt_lock above */
 	struct vl_event		evts[VL_MAX_EVENTS];
 	unsigned int		evt_first;
 	unsigned int		evt_count;

@@ -252,7 +252,7 @@ static bool vl_io_submit(struct vl_vq *vq, struct vl_slot *s,
 		 */
 		pr_warn_ratelimited("LIO refused a command (%d)\n", ret);
 		transport_generic_request_failure(se,
-				TCM_LOGICAL_UNIT_COMMUNICATION_FAILURE);
+						  TCM_LOGICAL_UNIT_COMMUNICATION_FAILURE);
 	}
 	return true;
 }

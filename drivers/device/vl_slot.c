@@ -137,6 +137,7 @@ struct vl_slot *vl_slot_get(struct vl_vq *vq)
 	s->aborted = false;
 	s->reset = false;
 	s->abort_counted = false;
+	/* The state goes last: the ABORT TASK lookup reads the request. */
 	smp_store_release(&s->state, VL_SLOT_POPPED);
 	return s;
 }
@@ -150,6 +151,7 @@ struct vl_slot *vl_slot_get(struct vl_vq *vq)
 void vl_slot_submitted(struct vl_slot *s)
 {
 	refcount_inc(&s->refs);
+	/* After the request was parsed: vl_tag_in_flight() reads it. */
 	smp_store_release(&s->state, VL_SLOT_SUBMITTED);
 }
 
@@ -192,6 +194,7 @@ void vl_slot_put(struct vl_slot *s)
 	if (!refcount_dec_and_test(&s->refs))
 		return;
 	vl_slot_drop_pages(s);
+	/* Before the slot can be reused (vl_tag_in_flight() reads it). */
 	smp_store_release(&s->state, VL_SLOT_FREE);
 	llist_add(&s->node, &vq->free);
 	if (atomic_dec_and_test(&vq->inflight))
@@ -234,7 +237,7 @@ static u8 vl_tmf_response(u8 tmr)
  * vl_slot_finish() - the worker or the reap is done with a completed command
  * @s: a slot LIO completed or aborted, answered to the guest or not
  *
- * Releases the command's hold on TMF answers and LIO's acknowledgement
+ * Releases the command's hold on TMF answers and LIO's acknowledgment
  * reference, then the worker's slot reference.
  */
 void vl_slot_finish(struct vl_slot *s)
@@ -273,6 +276,7 @@ static void vl_slot_done(struct vl_slot *s)
 {
 	struct vl_vq *vq = s->vq;
 
+	/* Read by vl_tag_in_flight(); ordered before the done-list push. */
 	smp_store_release(&s->state, VL_SLOT_DONE);
 	llist_add(&s->node, &vq->done);
 	vl_vq_queue_work(vq);

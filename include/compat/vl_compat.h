@@ -73,6 +73,11 @@ static inline int vl_target_submit(struct se_cmd *cmd)
 
 /**
  * struct vl_task - a device worker thread
+ * @vt: the vhost_task (6.11+ kernels with CONFIG_VHOST_TASK)
+ * @task: the kthread (other kernels)
+ * @mm: the VMM's mm the kthread borrows
+ * @fn: the work function
+ * @arg: its argument
  *
  * Where the kernel has vhost_task (6.11+ signature), the worker is a
  * thread of the VMM, as vhost's own workers: it runs in the VMM's mm and
