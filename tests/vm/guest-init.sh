@@ -22,13 +22,13 @@ modprobe configfs && mount -t configfs configfs /sys/kernel/config
 mkdir -p /etc/target
 
 # relay NAME: the PASS:/FAIL: lines of test NAME's log as "PASS NAME: ..."
-# check lines, each FAIL with the (up to 12) "    | " detail lines after it.
+# check lines, each FAIL with the (up to 40) "    | " detail lines after it.
 relay() {
 	awk -v n="$1" '
 	/^(PASS|FAIL): / {
 		v = substr($0, 1, 4)
 		print v " " n ": " substr($0, 7)
-		d = v == "FAIL" ? 12 : 0
+		d = v == "FAIL" ? 40 : 0
 		next
 	}
 	d > 0 && /^    \|/ { print; d--; next }
