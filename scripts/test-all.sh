@@ -2,72 +2,86 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Every test of vhost-lio, totalled: warning-free module builds for each
-# kernel, the portable core's unit tests (ASan/UBSan) and fuzz smoke run,
-# then one VM boot per kernel running every tests/vm/[0-9]*.sh in order.
+# kernel, lint (scripts/lint.sh, if there), the in-tree build, a staged
+# install, the portable core's unit tests (ASan/UBSan) and fuzz smoke run,
+# the fake guest's build, one VM boot per kernel running every
+# tests/vm/[0-9]*.sh in order, then the README demo (scripts/demo.sh).
 # Last line: "N passed, N failed".  Exit status 0 only if nothing failed.
 #
 # Environment: VL_KERNELS="6.1 6.12" (which kernels), FUZZ_SECONDS (60),
-# VL_VM_TESTS (a space-separated subset of tests/vm scripts).
+# VL_VM_TESTS (a space-separated subset of tests/vm scripts), VL_DEMO=0
+# (skip the demo: counted as skipped).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
+# shellcheck source=scripts/lib-test.sh
+. "$top/scripts/lib-test.sh"
 kernels=${VL_KERNELS:-6.1 6.12}
 logs=$top/results/logs
 mkdir -p "$logs"
-npass=0 nfail=0 nskip=0
 
-ok()  { npass=$((npass + 1)); echo "PASS: $*"; }
-bad() { nfail=$((nfail + 1)); echo "FAIL: $*"; }
 section() { echo; echo "== $*"; }
+stop() { vl_bad "$*"; vl_totals; exit 1; }
 
 section "dependencies and kernels"
-scripts/install-deps.sh || { bad "install dependencies"; echo "$npass passed, $nfail failed"; exit 1; }
-if ! scripts/fetch-kernels.sh $kernels >"$logs/fetch.log" 2>&1; then
-	cat "$logs/fetch.log"
-	bad "fetch kernels $kernels"
-	echo "$npass passed, $nfail failed"
-	exit 1
-fi
+scripts/install-deps.sh || stop "install dependencies"
+# shellcheck disable=SC2086 # a list of kernels
+scripts/fetch-kernels.sh $kernels >"$logs/fetch.log" 2>&1
+rc=$?
 cat "$logs/fetch.log"
+[ $rc -eq 0 ] || stop "fetch kernels $kernels"
 
 declare -A built
+# series ABI: the kernel series (6.1 or 6.12) of an ABI fetch-kernels.sh printed.
+series() {
+	case $1 in 6.1.*) echo 6.1 ;; 6.12.*) echo 6.12 ;; *) echo "${1%%-*}" ;; esac
+}
 section "module builds (W=1, warnings are failures)"
 while read -r abi kdir; do
 	log=$logs/build-$abi.log
 	if make KDIR="$kdir" W=1 >"$log" 2>&1; then
 		built[$abi]=1
 		if grep -E 'warning:|WARNING:' "$log" >"$log.warn"; then
-			bad "build for $abi has warnings:"
+			vl_bad "build for $abi has warnings:"
 			sed 's/^/    | /' "$log.warn"
 		else
-			ok "build for $abi, warning-free with W=1"
+			vl_ok "build for $abi, warning-free with W=1"
 		fi
 	else
-		bad "build for $abi"
-		tail -n 30 "$log" | sed 's/^/    | /'
+		vl_bad "build for $abi"
+		vl_detail 30 "$log"
 	fi
 done <"$logs/fetch.log"
 
-section "in-tree build (Debian linux-source-6.1)"
-if scripts/intree-check.sh >"$logs/intree.log" 2>&1; then
-	ok "builds in tree (drivers/vhost-lio in linux-source-6.1, W=1, no warnings)"
-else
-	bad "in-tree build (see $logs/intree.log)"
-	tail -n 20 "$logs/intree.log" | sed 's/^/    | /'
+# Lint: scripts/lint.sh prints "PASS: lint NAME" or "FAIL: lint NAME" (and
+# "    | " detail lines) per check, and exits non-zero if one failed.
+if [ -f scripts/lint.sh ]; then
+	section "lint"
+	bash scripts/lint.sh >"$logs/lint.log" 2>&1
+	rc=$?
+	vl_tally "$logs/lint.log" || vl_bad "lint made no check (exit $rc; $logs/lint.log)"
+	if [ $rc -ne 0 ] && ! grep -q '^FAIL' "$logs/lint.log"; then
+		vl_bad "lint exited $rc without a failed check"
+		vl_detail 20 "$logs/lint.log"
+	fi
 fi
 
+section "in-tree build (Debian linux-source-6.1)"
+vl_step "builds in tree (drivers/vhost-lio in linux-source-6.1, W=1, no warnings)" \
+	"$logs/intree.log" scripts/intree-check.sh
+
 section "make install (staged)"
+# staged_install KDIR ABI STAGE: make install into STAGE, then the alias.
+staged_install() {
+	rm -rf "$3" &&
+	make -s KDIR="$1" DESTDIR="$3" install &&
+	grep -q '^alias tcm_vhost vhost_lio$' "$3/lib/modules/$2/modules.alias" &&
+	grep -q '^alias tcm_vhost vhost_lio$' "$3/etc/modprobe.d/vhost-lio.conf"
+}
 while read -r abi kdir; do
 	[ -n "${built[$abi]:-}" ] || continue
-	stage=$top/results/install-$abi
-	rm -rf "$stage"
-	if make -s KDIR="$kdir" DESTDIR="$stage" install >"$logs/install-$abi.log" 2>&1 &&
-	   grep -q '^alias tcm_vhost vhost_lio$' "$stage/lib/modules/$abi/modules.alias" &&
-	   grep -q '^alias tcm_vhost vhost_lio$' "$stage/etc/modprobe.d/vhost-lio.conf"; then
-		ok "make install for $abi: module in updates/, indexed, tcm_vhost alias"
-	else
-		bad "make install for $abi (see $logs/install-$abi.log)"
-	fi
+	vl_step "make install for $abi: module in updates/, indexed, tcm_vhost alias" \
+		"$logs/install-$abi.log" staged_install "$kdir" "$abi" "$top/results/install-$abi"
 done <"$logs/fetch.log"
 
 section "unit tests (userspace, ASan/UBSan)"
@@ -76,62 +90,53 @@ urc=$?
 up=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$logs/unit.log" | awk '{s+=$1} END {print s+0}')
 uf=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$logs/unit.log" | awk '{s+=$1} END {print s+0}')
 grep -E '^\[  (FAILED|  ERROR) \]|runtime error|ERROR: AddressSanitizer' "$logs/unit.log" | sed 's/^/    | /'
-npass=$((npass + up)) nfail=$((nfail + uf))
+vl_npass=$((vl_npass + up)) vl_nfail=$((vl_nfail + uf))
 echo "unit: $up passed, $uf failed"
 if [ $urc -ne 0 ] && [ "$uf" -eq 0 ]; then
-	bad "unit test build or run (see $logs/unit.log)"
-	tail -n 20 "$logs/unit.log" | sed 's/^/    | /'
+	vl_bad "unit test build or run (see $logs/unit.log)"
+	vl_detail 20 "$logs/unit.log"
 elif [ "$up" -eq 0 ]; then
-	bad "unit tests ran no test"
+	vl_bad "unit tests ran no test"
 fi
 
 section "fuzz smoke run (${FUZZ_SECONDS:-60}s)"
-if make -C tests/fuzz run FUZZ_SECONDS="${FUZZ_SECONDS:-60}" >"$logs/fuzz.log" 2>&1; then
-	ok "fuzzer ran ${FUZZ_SECONDS:-60}s with no finding"
-else
-	bad "fuzzer (see $logs/fuzz.log)"
-	tail -n 30 "$logs/fuzz.log" | sed 's/^/    | /'
-fi
+vl_step "fuzzer ran ${FUZZ_SECONDS:-60}s with no finding" "$logs/fuzz.log" \
+	make -C tests/fuzz run FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 
 section "userspace guest driver"
 if [ -f tests/guest/Makefile ]; then
-	if make -C tests/guest >"$logs/guest.log" 2>&1; then
-		ok "tests/guest builds (-Werror)"
-	else
-		bad "tests/guest build (see $logs/guest.log)"
-		tail -n 20 "$logs/guest.log" | sed 's/^/    | /'
-	fi
+	vl_step "tests/guest builds (-Werror)" "$logs/guest.log" make -C tests/guest
 fi
 
 section "VM tests"
 vmtests=${VL_VM_TESTS:-$(cd "$top" && ls tests/vm/[0-9]*.sh | sort)}
 while read -r abi kdir; do
 	if [ -z "${built[$abi]:-}" ]; then
-		bad "VM tests on $abi skipped: the module did not build"
+		vl_bad "VM tests on $abi skipped: the module did not build"
 		continue
 	fi
-	series=${abi%%-*}
-	case $series in 6.1.*) series=6.1 ;; esac
-	case $abi in 6.12.*) series=6.12 ;; esac
-	# shellcheck disable=SC2086
-	scripts/vm-run.sh -k "$series" -o "$top/results/$abi" $vmtests >"$logs/vm-$abi.log" 2>&1
+	# shellcheck disable=SC2086 # a list of tests
+	scripts/vm-run.sh -k "$(series "$abi")" -o "$top/results/$abi" $vmtests >"$logs/vm-$abi.log" 2>&1
 	head -n 2 "$logs/vm-$abi.log"
-	while read -r verdict rest; do
-		case $verdict in
-		PASS) ok "[$abi] $rest" ;;
-		SKIP) nskip=$((nskip + 1)); echo "SKIP: [$abi] $rest" ;;
-		FAIL) bad "[$abi] $rest"
-		      t=${rest%%:*}
-		      [ -f "$top/results/$abi/$t.log" ] &&
-			grep -A8 -F "FAIL: ${rest#*: }" "$top/results/$abi/$t.log" | sed -n '2,9p' | grep '^    |' ;;
-		esac
-	done <"$top/results/$abi/checks"
+	vl_tally "$top/results/$abi/checks" "[$abi] " 2>/dev/null || {
+		vl_bad "[$abi] the VM run made no check (see $logs/vm-$abi.log)"
+		vl_detail 20 "$logs/vm-$abi.log"
+	}
 done <"$logs/fetch.log"
 
-echo
-if [ "$nskip" -gt 0 ]; then
-	echo "$npass passed, $nfail failed, $nskip skipped"
+# The README's first command, after the VM batches (one guest at a time),
+# on 6.12 if it is among the kernels: one check, its output in the log.
+section "make demo (scripts/demo.sh, the README's first command)"
+demo=
+for k in $kernels; do
+	case $k in 6.12) demo=6.12 ;; *) demo=${demo:-$k} ;; esac
+done
+if [ "${VL_DEMO:-1}" = 0 ]; then
+	vl_skip "make demo: VL_DEMO=0"
 else
-	echo "$npass passed, $nfail failed"
+	vl_step "make demo on $demo: the demo ran and its nested guest verified its data" \
+		"$logs/demo.log" scripts/demo.sh "$demo"
 fi
-[ "$nfail" -eq 0 ]
+
+echo
+vl_totals

@@ -7,7 +7,10 @@
 # Usage: scripts/vm-run.sh [-k 6.1|6.12] [-t SECONDS] [-m MEM] [-o DIR] TEST...
 #   TEST      paths of scripts under tests/vm/, run in the order given
 #   -k        kernel series (default 6.12); the ABI comes from fetch-kernels.sh
-#   -t        whole-boot timeout in seconds (default 1500)
+#   -t        whole-boot ceiling in seconds, a last resort (default: 1800
+#             per test); the boot is stopped sooner if it stalls: no new
+#             console output and no result file changed for VL_VM_STALL
+#             seconds (default 900, longer than a test's own stall limit)
 #   -m        guest memory (default 3G)
 #   -o        results directory (default results/<abi>)
 #
@@ -20,11 +23,19 @@
 #   DIR/console.log      the serial console
 #   DIR/<test>.log       each test's output
 #   DIR/checks           "PASS <test>: <what>" / "FAIL <test>: <what>" lines
+#   DIR/current          the test running (or last run)
+# A timeout or stall is a FAIL line in DIR/checks naming the test that was
+# running, followed by "    | " lines: the end of its log and of the console.
+# Per test (tests/vm/guest-init.sh): VL_TEST_STALL (600) seconds without
+# output, VL_TEST_TIMEOUT (3600) seconds in all; per nested QEMU (tests
+# 60, 70, the demo): VL_NESTED_STALL (300) seconds without output.
 # Exit status: 0 if every check passed and the guest powered off in time.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-series=6.12 timeout=1500 mem=3G out=
+# shellcheck source=scripts/lib-test.sh
+. "$top/scripts/lib-test.sh"
+series=6.12 timeout='' mem=3G out=''
 
 while getopts k:t:m:o: opt; do
 	case $opt in
@@ -43,7 +54,7 @@ shift $((OPTIND - 1))
 exec 9>"${TMPDIR:-/tmp}/vhost-lio-vm.lock"
 flock 9
 
-read -r abi kdir < <("$top/scripts/fetch-kernels.sh" "$series" | tail -n 1)
+read -r abi _ < <("$top/scripts/fetch-kernels.sh" "$series" | tail -n 1)
 [ -n "${abi:-}" ] || { echo "vm-run: no kernel for $series" >&2; exit 2; }
 kroot=$(readlink -f "$top/.cache/kernels/$abi/root")
 out=${out:-$top/results/$abi}
@@ -63,24 +74,14 @@ mkinitrd() {
 	rm -rf "$stage"
 	mkdir -p "$stage"/{bin,mods,proc,sys,dev,newroot,ovl}
 	cp /bin/busybox "$stage/bin/busybox"
-	modprobe -d "$kroot" -S "$abi" --show-depends -a \
-		virtio_pci 9pnet_virtio 9p overlay 2>/dev/null |
-		awk '$1 == "insmod" && !seen[$2]++ { print $2 }' |
-	while read -r ko; do
-		name=$(basename "$ko")
-		case $name in
-		*.xz) xz -dc "$ko" >"$stage/mods/${name%.xz}"; name=${name%.xz} ;;
-		*.zst) zstd -qdc "$ko" >"$stage/mods/${name%.zst}"; name=${name%.zst} ;;
-		*) cp "$ko" "$stage/mods/$name" ;;
-		esac
-		echo "$name" >>"$stage/mods/order"
-	done
+	vl_collect_mods "$stage/mods" "$kroot" "$abi" \
+		virtio_pci 9pnet_virtio 9p overlay || return 1
 	cp "$top/tests/vm/initramfs-init" "$stage/init"
 	chmod +x "$stage/init"
 	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$initrd"
 }
 if [ ! -f "$initrd" ] || [ "$top/tests/vm/initramfs-init" -nt "$initrd" ] ||
-   [ "$0" -nt "$initrd" ]; then
+   [ "$0" -nt "$initrd" ] || [ "$top/scripts/lib-test.sh" -nt "$initrd" ]; then
 	mkinitrd || { echo "vm-run: initramfs build failed" >&2; exit 2; }
 fi
 
@@ -90,7 +91,9 @@ fi
 	printf 'VL_ABI=%q\n' "$abi"
 	printf 'VL_KROOT=%q\n' "$kroot"
 	printf 'VL_TESTS=%q\n' "$*"
-	printf 'VL_TEST_TIMEOUT=%q\n' "${VL_TEST_TIMEOUT:-600}"
+	printf 'VL_TEST_TIMEOUT=%q\n' "${VL_TEST_TIMEOUT:-3600}"
+	printf 'VL_TEST_STALL=%q\n' "${VL_TEST_STALL:-600}"
+	printf 'VL_NESTED_STALL=%q\n' "${VL_NESTED_STALL:-300}"
 } >"$out/plan"
 
 # Our freshly built module goes into the cached kernel's updates/ and the
@@ -105,8 +108,11 @@ fi
 depmod -b "$kroot" "$abi" || { echo "vm-run: depmod failed" >&2; exit 2; }
 
 echo "vm-run: booting $abi for: $*"
+timeout=${timeout:-$((1800 * $#))}
+stall=${VL_VM_STALL:-900}
+unset VL_HEARTBEAT
 start=$(date +%s)
-timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
+vl_watch "vm-$abi" "$stall" "$timeout" "$out" qemu-system-x86_64 \
 	-accel tcg -cpu max -smp 2 -m "$mem" -nographic -no-reboot \
 	-nic none -serial "file:$out/console.log" -monitor none \
 	-kernel "$top/.cache/kernels/$abi/vmlinuz" -initrd "$initrd" \
@@ -117,10 +123,21 @@ timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 rc=$?
 echo "vm-run: $abi finished in $(( $(date +%s) - start ))s (qemu exit $rc)"
 
-if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
-	echo "FAIL vm-$abi: guest timed out after ${timeout}s" >>"$out/checks"
+# What the guest was doing: the test it ran last, the end of that test's
+# log and of the console.
+doing() {
+	local t
+	t=$(cat "$out/current" 2>/dev/null)
+	echo "    | running: ${t:-(no test started)}"
+	[ -n "$t" ] && vl_detail 15 "$out/$t.log"
+	vl_detail 15 "$out/console.log" "$out/qemu.log"
+}
+if [ $rc -eq 124 ]; then
+	echo "FAIL vm-$abi: $VL_WATCH_WHY, while running $(cat "$out/current" 2>/dev/null || echo its set-up)" >>"$out/checks"
+	doing >>"$out/checks"
 elif [ ! -f "$out/done" ]; then
-	echo "FAIL vm-$abi: guest did not finish its plan (see $out/console.log)" >>"$out/checks"
+	echo "FAIL vm-$abi: guest did not finish its plan (qemu exit $rc; see $out/console.log)" >>"$out/checks"
+	doing >>"$out/checks"
 fi
 touch "$out/checks"
 cat "$out/checks"

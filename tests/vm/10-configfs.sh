@@ -12,42 +12,34 @@ V=$CFS/$VL_FABRIC
 T1=$V/$W/tpgt_1
 T2=$V/$W/tpgt_2
 
+# Each step must succeed (a chain, not set -e: check runs these in an
+# if, where set -e does nothing).
 build() {
-	set -e
-	mkdir -p $CFS/core/fileio_0/disk1 $CFS/core/rd_mcp_1/ram1
-	truncate -s 16M /tmp/disk1.img
-	put $CFS/core/fileio_0/disk1/control "fd_dev_name=/tmp/disk1.img,fd_dev_size=16777216"
-	put $CFS/core/fileio_0/disk1/enable 1
-	put $CFS/core/rd_mcp_1/ram1/control "rd_pages=2048"
-	put $CFS/core/rd_mcp_1/ram1/enable 1
-	mkdir -p $V/$W
-	mkdir $T1 $T1/lun/lun_0 $T1/lun/lun_1 $T2 $T2/lun/lun_0
-	ln -s $CFS/core/fileio_0/disk1 $T1/lun/lun_0/port0
-	ln -s $CFS/core/rd_mcp_1/ram1 $T1/lun/lun_1/port1
-	ln -s $CFS/core/rd_mcp_1/ram1 $T2/lun/lun_0/port0
-	mkdir -p $T1/acls/$I/lun_0
-	ln -s $T1/lun/lun_0 $T1/acls/$I/lun_0/map0
-	put $T1/attrib/fabric_prot_type 1
-	put $T1/nexus $I
+	bs_fileio 0 disk1 /tmp/disk1.img 16777216 &&
+	bs_rdmcp 1 ram1 2048 &&
+	mkdir -p $V/$W &&
+	mkdir $T1 $T2 &&
+	lun_link $T1 0 $CFS/core/fileio_0/disk1 &&
+	lun_link $T1 1 $CFS/core/rd_mcp_1/ram1 &&
+	lun_link $T2 0 $CFS/core/rd_mcp_1/ram1 &&
+	mkdir -p $T1/acls/$I/lun_0 &&
+	ln -s $T1/lun/lun_0 $T1/acls/$I/lun_0/map0 &&
+	put $T1/attrib/fabric_prot_type 1 &&
+	put $T1/nexus $I &&
 	put $T2/nexus naa.5001405000000098
-	set +e
 }
 
 # The order LIO needs: mappings and LUN links first (a nexus cannot be
 # dropped while LUNs are linked), then nexuses, then ACLs and TPGs.
 teardown() {
-	set -e
-	rm $T1/acls/$I/lun_0/map0
-	rmdir $T1/acls/$I/lun_0
-	rm $T1/lun/lun_0/port0 $T1/lun/lun_1/port1 $T2/lun/lun_0/port0
-	rmdir $T1/lun/lun_0 $T1/lun/lun_1 $T2/lun/lun_0
-	put $T1/nexus NULL
-	put $T2/nexus NULL
-	rmdir $T1/acls/$I
-	rmdir $T1 $T2 $V/$W
-	rmdir $CFS/core/fileio_0/disk1 $CFS/core/fileio_0
-	rmdir $CFS/core/rd_mcp_1/ram1 $CFS/core/rd_mcp_1
-	set +e
+	rm $T1/acls/$I/lun_0/map0 &&
+	rmdir $T1/acls/$I/lun_0 &&
+	lun_unlink $T1 0 1 && lun_unlink $T2 0 &&
+	put $T1/nexus NULL &&
+	put $T2/nexus NULL &&
+	rmdir $T1/acls/$I &&
+	rmdir $T1 $T2 $V/$W &&
+	bs_remove $CFS/core/fileio_0/disk1 $CFS/core/rd_mcp_1/ram1
 }
 
 # A configfs dump without counters and times, which change on their own.
@@ -68,7 +60,7 @@ check "ACL maps lun_0" test -L $T1/acls/$I/lun_0/map0
 
 dump >/tmp/before
 check "tear down in order" teardown
-same "nothing left under the fabric" "$(ls $V | grep -c -e '^naa' -e '^fc' -e '^iqn')" 0
+same "nothing left under the fabric" "$(count_wwpns $V)" 0
 check "build again" build
 dump >/tmp/after
 check "rebuilt tree equals the first one" diff -u /tmp/before /tmp/after
@@ -76,7 +68,7 @@ check "rebuilt tree equals the first one" diff -u /tmp/before /tmp/after
 # Bad input: each refused with its errno, nothing half-created.
 refuse "WWPN with unknown prefix" "Invalid argument" mkdir $V/eui.1234567890abcdef
 refuse "WWPN without prefix" "Invalid argument" mkdir $V/bogus
-refuse "WWPN of 250 chars" "Invalid argument" mkdir $V/naa.$(printf '%0246d' 1)
+refuse "WWPN of 250 chars" "Invalid argument" mkdir "$V/naa.$(printf '%0246d' 1)"
 refuse "tpgt_300 (virtio target is one byte)" "Invalid argument" mkdir $V/$W/tpgt_300
 refuse "tpgt_256" "Invalid argument" mkdir $V/$W/tpgt_256
 refuse "tpgt_abc" "Invalid argument" mkdir $V/$W/tpgt_abc
@@ -86,7 +78,7 @@ same "nexus with none reads empty" "$(cat $V/$W/tpgt_255/nexus)" ""
 refuse "NULL nexus when there is none" "No such device" put $V/$W/tpgt_255/nexus NULL
 refuse "nexus with foreign prefix" "Invalid argument" put $V/$W/tpgt_255/nexus iqn.2003-01.org.example:x
 refuse "nexus with no prefix" "Invalid argument" put $V/$W/tpgt_255/nexus garbage
-refuse "nexus of 300 chars" "Invalid argument" put $V/$W/tpgt_255/nexus naa.$(printf '%0300d' 1)
+refuse "nexus of 300 chars" "Invalid argument" put $V/$W/tpgt_255/nexus "naa.$(printf '%0300d' 1)"
 check "nexus on an empty TPG" put $V/$W/tpgt_255/nexus naa.5001405000000097
 refuse "second nexus" "File exists" put $V/$W/tpgt_255/nexus naa.5001405000000096
 check "drop nexus of an unused TPG" put $V/$W/tpgt_255/nexus NULL

@@ -74,18 +74,13 @@ acl_nexus_tpg() { mkdir -p "$1/acls/$I" && put "$1/nexus" $I; }
 nexus_then_acl() { put $T/nexus $I && mkdir $A; }
 
 build() {
-	set -e
-	truncate -s 16M $IMG
-	mkdir -p $BS
-	put $BS/control "fd_dev_name=$IMG,fd_dev_size=16777216"
-	put $BS/enable 1
-	mkdir -p $V/$W
-	mkdir $T $T/lun/lun_0
-	ln -s $BS $T/lun/lun_0/port0
-	mkdir -p $A/lun_0
-	ln -s $T/lun/lun_0 $A/lun_0/map0
+	bs_fileio 15 acl15 $IMG 16777216 &&
+	mkdir -p $V/$W &&
+	mkdir $T &&
+	lun_link $T 0 $BS &&
+	mkdir -p $A/lun_0 &&
+	ln -s $T/lun/lun_0 $A/lun_0/map0 &&
 	put $T/nexus $I
-	set +e
 }
 
 check "load target_core_mod" modprobe target_core_mod
@@ -127,7 +122,7 @@ check "the LUN is still linked" test -L $T/lun/lun_0/port0
 check "new nexus $J" put $T/nexus $J
 same "new nexus reads back" "$(cat $T/nexus)" "$J"
 refuse "dropping it while the LUN is linked is still refused" "busy" put $T/nexus NULL
-check "unlink the LUN" sh -c "rm $T/lun/lun_0/port0 && rmdir $T/lun/lun_0"
+check "unlink the LUN" lun_unlink $T 0
 check "drop the new nexus" put $T/nexus NULL
 same "nexus reads empty again" "$(cat $T/nexus)" ""
 
@@ -148,8 +143,8 @@ bail
 same "nexus dropped again" "$(cat $T/nexus)" ""
 check "and logged" logged "node ACL $I deleted while the nexus used it" 1
 
-check "tear down by hand" \
-	sh -c "rmdir $T $V/$W && rmdir $BS $CFS/core/fileio_15 && rm -f $IMG"
+tear_down() { rmdir $T $V/$W && bs_remove $BS && rm -f $IMG; }
+check "tear down by hand" tear_down
 
 # ---- targetcli: an ACL named after the nexus, then clearconfig ----
 check "install the modprobe.d alias file (tcm_vhost is us)" vl_alias_conf
@@ -166,7 +161,7 @@ check "the ACL maps the LUN" test -d $CFS/vhost/$WT/tpgt_1/acls/$N/lun_0
 mark
 bounded "targetcli clearconfig" 30 timeout 60 targetcli clearconfig confirm=True
 bail
-same "cleared: no WWPN left" "$(ls $CFS/vhost 2>/dev/null | grep -c -e '^naa' -e '^fc' -e '^iqn')" 0
+same "cleared: no WWPN left" "$(count_wwpns $CFS/vhost)" 0
 same "cleared: no backstore left" "$(ls -d $CFS/core/fileio_*/acl15tc 2>/dev/null)" ""
 check "the nexus was dropped for the ACL's deletion" \
 	logged "node ACL $N deleted while the nexus used it" 1

@@ -57,7 +57,7 @@ cfs_dump() {
 }
 cfs_dump >/tmp/tree-before
 check "clearconfig" tc clearconfig confirm=True
-same "cleared: no WWPN left" "$(ls $CFS/vhost 2>/dev/null | grep -c '^naa')" 0
+same "cleared: no WWPN left" "$(count_wwpns $CFS/vhost)" 0
 check "restoreconfig" tc restoreconfig /tmp/saved.json
 cfs_dump >/tmp/tree-after
 check "restored configfs tree equals the saved one" diff -u /tmp/tree-before /tmp/tree-after

@@ -72,13 +72,11 @@ mod_wwpn() { [ "$1" = intree ] && echo $W_INTREE || echo $W_LIO; }
 export_lun() {
 	_f=$CFS/$(mod_fabric "$1") _w=$(mod_wwpn "$1")
 	_b=$CFS/core/rd_mcp_9/vlb_$1
-	mkdir -p "$_b" &&
-	put "$_b/control" "rd_pages=$RD_PAGES,rd_nullio=1" &&
-	put "$_b/enable" 1 &&
+	bs_rdmcp 9 "vlb_$1" "$RD_PAGES" rd_nullio=1 &&
 	{ [ -z "${VLB_SUBMIT_TYPE:-}" ] ||
 	  put "$_b/attrib/submit_type" "$VLB_SUBMIT_TYPE"; } &&
-	mkdir -p "$_f/$_w/tpgt_1/lun/lun_0" &&
-	ln -s "$_b" "$_f/$_w/tpgt_1/lun/lun_0/port0" &&
+	mkdir -p "$_f/$_w/tpgt_1" &&
+	lun_link "$_f/$_w/tpgt_1" 0 "$_b" &&
 	put "$_f/$_w/tpgt_1/nexus" $NEXUS
 }
 
@@ -88,7 +86,8 @@ unexport_lun() {
 	rm -f "$_t/lun/lun_0/port0"
 	rmdir "$_t/lun/lun_0" 2>/dev/null
 	put "$_t/nexus" NULL 2>/dev/null
-	rmdir "$_t" "$_f/$_w" "$_f" "$CFS/core/rd_mcp_9/vlb_$1" 2>/dev/null
+	rmdir "$_t" "$_f/$_w" "$_f" 2>/dev/null
+	bs_remove "$CFS/core/rd_mcp_9/vlb_$1" 2>/dev/null
 	[ ! -e "$_f" ]
 }
 
@@ -141,6 +140,7 @@ sample() {
 # run_one MODULE CASE RUN: one vl-guest bench run; prints its RUN line.
 run_one() {
 	_m=$1 _c=$2 _r=$3 _o=/tmp/vlb-$1-$2-$3.out
+	# shellcheck disable=SC2046 # bench_args is a list of options
 	"$VLG" --dev "$(mod_dev "$_m")" --wwpn "$(mod_wwpn "$_m")" --lun 0 \
 		bench $(bench_args "$_c") --seconds "$VLB_SECONDS" >"$_o" 2>&1 &
 	_p=$!

@@ -39,7 +39,7 @@ rm -rf "$NESTED"
 mkdir -p "$NESTED/out"
 echo NSCRIPT=demo-guest.sh >"$NESTED/out/plan"
 check "nested initramfs (busybox, fio, sg3_utils)" nested_initrd
-nested_boot $W 200
+nested_boot $W 1800
 rc=$?
 cat "$NESTED/out/demo.txt" 2>/dev/null
 cat "$NESTED/qemu.log"

@@ -1,15 +1,19 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 # Helpers for VM test scripts (sourced; runs inside the guest as root).
 # Each check prints one "PASS: what" or "FAIL: what" line; guest-init.sh
-# collects them and the test command totals them.
+# collects them and the test command totals them.  If VL_CHECKS_FILE is
+# set, each check also adds a line there (the nested guest counts its
+# checks so, apart from the log it hands over).
 
 CFS=/sys/kernel/config/target
 VL_FABRIC=${VL_FABRIC:-vhost}
 VL_DEV=${VL_DEV:-/dev/vhost-scsi}
 _out=/tmp/vl-check.$$
 
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; }
+pass() { echo "PASS: $*"; _counted "$@"; }
+fail() { echo "FAIL: $*"; _counted "$@"; }
+_counted() { [ -z "${VL_CHECKS_FILE:-}" ] || echo "$*" >>"$VL_CHECKS_FILE"; }
 # skip WHY: a test that cannot run here says why, makes no check, exits 0.
 skip() { echo "SKIP: $*"; exit 0; }
 
@@ -38,6 +42,18 @@ refuse() {
 	fi
 }
 
+# fio_progress: filter for fio's --eta=always output (lines ended by "\r"):
+# one "fio: ..." line each time the share done changes, so that a hung
+# fio, whose ETA line keeps coming with the same share, shows no progress
+# to a stall detector reading it.
+fio_progress() {
+	awk 'BEGIN { RS = "\r" }
+	match($0, /\[[0-9.]+%\]/) {
+		p = substr($0, RSTART, RLENGTH)
+		if (p != last) { print "fio: " $0; fflush(); last = p }
+	}'
+}
+
 # same WHAT A B: strings A and B are equal.
 same() {
 	if [ "$2" = "$3" ]; then
@@ -50,6 +66,55 @@ same() {
 # put FILE VALUE: write VALUE to a configfs attribute, as a script would.
 # (coreutils printf: dash's builtin reports every failed write as EIO.)
 put() { /usr/bin/printf '%s\n' "$2" >"$1"; }
+
+# ---- configfs set-up and teardown (each stops at the first failed step) ----
+# bs_fileio HBA NAME FILE SIZE: FILE made SIZE bytes long, exported as the
+# fileio backstore core/fileio_HBA/NAME.
+bs_fileio() {
+	truncate -s "$4" "$3" && mkdir -p "$CFS/core/fileio_$1/$2" &&
+	put "$CFS/core/fileio_$1/$2/control" "fd_dev_name=$3,fd_dev_size=$4" &&
+	put "$CFS/core/fileio_$1/$2/enable" 1
+}
+
+# bs_rdmcp HBA NAME PAGES [OPTIONS]: the rd_mcp backstore
+# core/rd_mcp_HBA/NAME of PAGES 4 KiB pages (OPTIONS: more control
+# settings, e.g. rd_nullio=1).
+bs_rdmcp() {
+	mkdir -p "$CFS/core/rd_mcp_$1/$2" &&
+	put "$CFS/core/rd_mcp_$1/$2/control" "rd_pages=$3${4:+,$4}" &&
+	put "$CFS/core/rd_mcp_$1/$2/enable" 1
+}
+
+# bs_remove DIR...: remove each backstore directory (core/TYPE_HBA/NAME),
+# then each HBA directory left without a backstore; fails if any of them
+# is left.
+bs_remove() {
+	rmdir "$@" || return 1
+	for _b in "$@"; do
+		_h=${_b%/*}
+		[ -d "$_h" ] || continue
+		[ -n "$(find "$_h" -mindepth 1 -maxdepth 1 -type d)" ] && continue
+		rmdir "$_h" || return 1
+	done
+}
+
+# lun_link TPG N BACKSTORE: LUN N of the TPG directory on BACKSTORE (its
+# link named portN).  lun_unlink TPG N...: undo it for each N.
+lun_link() { mkdir "$1/lun/lun_$2" && ln -s "$3" "$1/lun/lun_$2/port$2"; }
+lun_unlink() {
+	_t=$1
+	shift
+	for _l in "$@"; do
+		rm "$_t/lun/lun_$_l/port$_l" && rmdir "$_t/lun/lun_$_l" || return 1
+	done
+}
+
+# count_wwpns FABRIC-DIR: how many WWPN directories (naa, fc, iqn) are in
+# it (0 if it does not exist).
+count_wwpns() {
+	find "$1" -mindepth 1 -maxdepth 1 -type d \
+		\( -name 'naa*' -o -name 'fc*' -o -name 'iqn*' \) 2>/dev/null | wc -l
+}
 
 # vl_load [PARAM=VALUE...]: load our module; scripts/vm-run.sh installed it
 # in /lib/modules/<abi>/updates/, so modprobe finds it (also as tcm_vhost).
@@ -112,17 +177,11 @@ VLG_IMG=/tmp/vlg-disk.img
 # the nexus set last.  Stops at the first step that fails.
 vlg_config() {
 	_f=$CFS/$1 _t=$CFS/$1/$2/tpgt_1
-	truncate -s 64M "$VLG_IMG" &&
-	mkdir -p $CFS/core/fileio_7/vlg_file $CFS/core/rd_mcp_7/vlg_ram &&
-	put $CFS/core/fileio_7/vlg_file/control \
-		"fd_dev_name=$VLG_IMG,fd_dev_size=67108864" &&
-	put $CFS/core/fileio_7/vlg_file/enable 1 &&
-	put $CFS/core/rd_mcp_7/vlg_ram/control "rd_pages=8192" &&
-	put $CFS/core/rd_mcp_7/vlg_ram/enable 1 &&
+	bs_fileio 7 vlg_file "$VLG_IMG" 67108864 &&
+	bs_rdmcp 7 vlg_ram 8192 &&
 	mkdir -p "$_f" && mkdir "$_f/$2" "$_t" &&
-	mkdir "$_t/lun/lun_0" "$_t/lun/lun_1" &&
-	ln -s $CFS/core/fileio_7/vlg_file "$_t/lun/lun_0/port0" &&
-	ln -s $CFS/core/rd_mcp_7/vlg_ram "$_t/lun/lun_1/port1" &&
+	lun_link "$_t" 0 $CFS/core/fileio_7/vlg_file &&
+	lun_link "$_t" 1 $CFS/core/rd_mcp_7/vlg_ram &&
 	put "$_t/nexus" "$3"
 }
 
@@ -134,21 +193,28 @@ vlg_teardown() {
 	rmdir "$_t/lun/lun_0" "$_t/lun/lun_1" 2>/dev/null
 	[ -n "$(cat "$_t/nexus" 2>/dev/null)" ] && put "$_t/nexus" NULL
 	rmdir "$_t" "$_f/$2" "$_f" 2>/dev/null
-	rmdir $CFS/core/fileio_7/vlg_file $CFS/core/fileio_7 \
-	      $CFS/core/rd_mcp_7/vlg_ram $CFS/core/rd_mcp_7 2>/dev/null
+	bs_remove $CFS/core/fileio_7/vlg_file 2>/dev/null
+	bs_remove $CFS/core/rd_mcp_7/vlg_ram 2>/dev/null
 	rm -f "$VLG_IMG"
 	[ ! -e "$_f" ] && [ ! -e $CFS/core/fileio_7 ] && [ ! -e $CFS/core/rd_mcp_7 ]
 }
 
-# vlg_wait_line FILE REGEX [SECONDS]: wait until a background vl-guest
-# has written a line matching REGEX to FILE (default 10 s).
+# vlg_wait_line FILE REGEX [SECONDS] [PID]: wait until a background
+# process has written a line matching REGEX to FILE (default: within 10 s);
+# with PID, give up as soon as that process has ended without it.
 vlg_wait_line() {
 	_n=$(( ${3:-10} * 10 ))
 	while [ $_n -gt 0 ]; do
 		grep -q "$2" "$1" 2>/dev/null && return 0
+		if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
+			grep -q "$2" "$1" 2>/dev/null && return 0
+			echo "process $4 ended without writing '$2' to $1"
+			return 1
+		fi
 		sleep 0.1
 		_n=$((_n - 1))
 	done
+	echo "no '$2' in $1 after ${3:-10} s"
 	return 1
 }
 
@@ -194,7 +260,7 @@ vlg_watch_events() {
 	shift 4
 	"$VLG" "$@" events >"$_o" 2>&1 &
 	_p=$!
-	vlg_wait_line "$_o" '^READY' && vlg_hotplug "$_wt" "$_wb" "$_wn"
+	vlg_wait_line "$_o" '^READY' 10 $_p && vlg_hotplug "$_wt" "$_wb" "$_wn"
 	_r=$?
 	kill -USR1 $_p 2>/dev/null
 	wait $_p || _r=1

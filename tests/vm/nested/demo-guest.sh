@@ -8,6 +8,8 @@
 # guest.sh (busybox, fio and sg3_utils there; /out over 9p).
 O=/out
 export PATH=/bin:/usr/bin
+# shellcheck source=tests/vm/lib.sh
+. /vl/lib.sh
 
 disk() {
 	for b in /sys/class/scsi_disk/*/device/block/*; do
@@ -33,10 +35,14 @@ main() {
 	sg_readcap "$D" | grep -E 'Last LBA|block length|Device size'
 	echo
 	echo "# fio: 4k random read/write, 1 MiB, crc32c verify, O_DIRECT, libaio iodepth 4"
-	fio --name=demo --filename="$D" --rw=randrw --bs=4k --size=1M \
-		--ioengine=libaio --iodepth=4 --direct=1 --verify=crc32c \
-		--verify_state_save=0 --output=/tmp/fio.txt
-	echo "fio exit status $?"
+	{
+		fio --name=demo --filename="$D" --rw=randrw --bs=4k --size=1M \
+			--ioengine=libaio --iodepth=4 --direct=1 --verify=crc32c \
+			--verify_state_save=0 --output=/tmp/fio.txt \
+			--eta=always --eta-interval=2
+		echo $? >/tmp/fio.rc
+	} | fio_progress >/dev/console
+	echo "fio exit status $(cat /tmp/fio.rc)"
 	grep -E 'err=|read: IOPS|write: IOPS|READ:|WRITE:' /tmp/fio.txt | sed 's/: pid=.*//'
 }
 

@@ -9,11 +9,17 @@
 # for the first guest to find in the backing file, then powers off.
 # Checks go to /out/nested.log as PASS:/FAIL: lines
 # (tests/vm/60-qemu-guest.sh relays them); /out/done says it ran to the
-# end.  /out is the first guest's $NESTED/out, over 9p.
+# end and how many checks it made ("ok N").  /out is the first guest's
+# $NESTED/out, over 9p.  Progress goes to the console (notes, fio's ETA
+# every 5 s), which the first guest watches for stalls.
 O=/out
+# shellcheck source=/dev/null
 . "$O/plan"
 export PATH=/bin:/usr/bin
+# shellcheck source=tests/vm/lib.sh
 . /vl/lib.sh
+VL_CHECKS_FILE=/tmp/checks
+: >$VL_CHECKS_FILE
 
 up() { cut -d' ' -f1 /proc/uptime; }
 note() { echo "nested: [$(up)] $*" >/dev/console; echo "[$(up)] $*"; }
@@ -61,6 +67,7 @@ main() {
 		else
 			d=$D2 want_prod=$NPROD2 want_size=$NSIZE2
 		fi
+		note "disk $i: sg_inq, sg_readcap, sg_luns"
 		sg_inq "$d" >"$O/sg_inq-$i.txt" 2>&1
 		sg_readcap "$d" >"$O/sg_readcap-$i.txt" 2>&1
 		sg_luns "$d" >"$O/sg_luns-$i.txt" 2>&1
@@ -86,12 +93,20 @@ main() {
 	fio_args="--rw=randwrite --bs=4k --size=$NFIO --ioengine=libaio \
 		--iodepth=4 --direct=1 --verify=crc32c --verify_state_save=0 \
 		--randrepeat=1"
+	# fio's progress goes to the console whenever its share done
+	# changes (checked every 2 s): the first guest sees a slow fio
+	# progress, and a hung one stop.
+	note "fio starts"
 	# shellcheck disable=SC2086
-	fio --output="$O/fio.txt" $fio_args \
-		--name=disk1 --filename="$D1" --name=disk2 --filename="$D2" \
-		--name=verify1 --stonewall --verify_only --filename="$D1" \
-		--name=verify2 --verify_only --filename="$D2"
-	same "fio: exit status" $? 0
+	{
+		fio --output="$O/fio.txt" $fio_args \
+			--eta=always --eta-interval=2 \
+			--name=disk1 --filename="$D1" --name=disk2 --filename="$D2" \
+			--name=verify1 --stonewall --verify_only --filename="$D1" \
+			--name=verify2 --verify_only --filename="$D2"
+		echo $? >/tmp/fio.rc
+	} | fio_progress >/dev/console
+	same "fio: exit status" "$(cat /tmp/fio.rc)" 0
 	for j in disk1 disk2; do
 		check "fio $j: random writes, read back and verified, no error" \
 			grep -q "^$j: (groupid=0, jobs=1): err= 0" "$O/fio.txt"
@@ -128,7 +143,7 @@ main() {
 }
 
 main >"$O/nested.log" 2>&1
-echo ok >"$O/done"
+echo "ok $(($(wc -l <$VL_CHECKS_FILE)))" >"$O/done"
 sync
 note "powering off" >/dev/null
 echo o >/proc/sysrq-trigger

@@ -1,10 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 # Helpers to boot a nested QEMU guest on vhost_lio from inside the first
 # guest (sourced by tests/vm/60-qemu-guest.sh and tests/vm/demo.sh after
 # tests/vm/lib.sh).  Nothing runs on the host: the nested initramfs is
 # built here, from the host's static busybox, fio and sg3_utils with their
 # libraries, and the cached kernel's modules, which the first guest sees at
 # / and /lib/modules.
+
+# shellcheck source=scripts/lib-test.sh
+. "$VL_REPO/scripts/lib-test.sh"
 
 NESTED=${NESTED:-/tmp/nested}
 # guest-init.sh exports VL_REPO and VL_ABI; the cached kernel's root is in
@@ -41,20 +45,8 @@ nested_initrd() {
 	done | sort -u | while read -r _f; do
 		mkdir -p "$_s${_f%/*}" && ln -s "$_f" "$_s$_f" || exit 1
 	done || return 1
-	modprobe -S "$VL_ABI" --show-depends -a virtio_pci 9pnet_virtio 9p \
-		virtio_scsi sd_mod >"$NESTED/deps" || return 1
-	awk '$1 == "insmod" && !seen[$2]++ { print $2 }' "$NESTED/deps" |
-	while read -r _ko; do
-		_n=${_ko##*/}
-		case $_n in
-		*.xz) xz -dc "$_ko" >"$_s/mods/${_n%.xz}" || exit 1; _n=${_n%.xz} ;;
-		*.zst) zstd -qdc "$_ko" >"$_s/mods/${_n%.zst}" || exit 1; _n=${_n%.zst} ;;
-		*) cp "$_ko" "$_s/mods/$_n" || exit 1 ;;
-		esac
-		echo "$_n" >>"$_s/mods/order"
-	done || return 1
-	grep -q '^virtio_scsi\.ko$' "$_s/mods/order" &&
-	grep -q '^sd_mod\.ko$' "$_s/mods/order" || return 1
+	vl_collect_mods "$_s/mods" / "$VL_ABI" virtio_pci 9pnet_virtio 9p \
+		virtio_scsi sd_mod || return 1
 	# -L: the archive holds the files the symlinks above point to.
 	(cd "$_s" && find . | cpio -o -H newc -L --quiet) >"$NESTED/initramfs.cpio"
 }
@@ -71,13 +63,23 @@ nested_kernel() {
 	return 1
 }
 
-# nested_boot WWPN TIMEOUT [QEMU ARGS...]: boot the nested guest with
+# nested_boot WWPN CEILING [QEMU ARGS...]: boot the nested guest with
 # -device vhost-scsi-pci,wwpn=WWPN,num_queues=2 (QEMU opens /dev/vhost-scsi
 # itself) and $NESTED/out shared writable over 9p (the plan in, results
 # out); console in $NESTED/console.log, QEMU's own output in
 # $NESTED/qemu.log; if strace is there, QEMU's ioctls in $NESTED/strace.log.
 # $NESTED_VHOST_OPTS, if set, is appended to the -device options.
-# Returns QEMU's exit status (124: timed out).
+# QEMU runs under vl_watch: it is stopped if nothing in $NESTED changed
+# (the console, out/ with the guest's checks, strace's log, a migration's
+# state file) for NESTED_STALL seconds (VL_NESTED_STALL, default 300), or
+# at CEILING seconds in all (a last resort).  The kernel boots with
+# loglevel=6 so that its boot (60 s on an idle machine, 280 s seen on a
+# loaded one) shows progress; guest.sh notes each step and fio's share
+# done on the console.  When stopped, a FAIL line says so, followed by
+# what the guest was doing: the end of its console (fio's progress), of
+# its checks so far, and of QEMU's output.
+# Returns QEMU's exit status (124: stopped).
+NESTED_STALL=${VL_NESTED_STALL:-300}
 nested_boot() {
 	_w=$1 _to=$2
 	shift 2
@@ -87,14 +89,45 @@ nested_boot() {
 		_st="strace -f -qq --seccomp-bpf -e trace=ioctl -e signal=none -o $NESTED/strace.log"
 	fi
 	# shellcheck disable=SC2086
-	timeout -k 5 "$_to" $_st qemu-system-x86_64 \
+	vl_watch "nested QEMU" "$NESTED_STALL" "$_to" \
+		"$NESTED" \
+		$_st qemu-system-x86_64 \
 		-accel tcg -cpu max -smp 1 -m 512M -nographic -no-reboot \
 		-nic none -serial "file:$NESTED/console.log" -monitor none \
 		-kernel "$_k" -initrd "$NESTED/initramfs.cpio" \
-		-append "console=ttyS0 panic=-1 oops=panic loglevel=4 rdinit=/init $NESTED_BOOTARGS" \
+		-append "console=ttyS0 panic=-1 oops=panic loglevel=6 rdinit=/init $NESTED_BOOTARGS" \
 		-virtfs local,path="$NESTED/out",mount_tag=nout,security_model=none,multidevs=remap \
 		-device vhost-scsi-pci,wwpn="$_w",num_queues=2${NESTED_VHOST_OPTS:+,$NESTED_VHOST_OPTS} \
 		"$@" </dev/null >"$NESTED/qemu.log" 2>&1
+	_r=$?
+	if [ $_r -eq 124 ]; then
+		fail "$VL_WATCH_WHY"
+		vl_detail 20 "$NESTED/console.log"
+		vl_detail 10 "$NESTED/out/nested.log" "$NESTED/qemu.log"
+	fi
+	return $_r
+}
+
+# nested_checks_made: the number of checks the nested guest says it made
+# (guest.sh and migrate-guest.sh count them apart from their log, with
+# VL_CHECKS_FILE, and write "ok N" to /out/done when they end), or nothing
+# if it did not get there.
+nested_checks_made() {
+	sed -n 's/^ok \([0-9][0-9]*\)$/\1/p' "$NESTED/out/done" 2>/dev/null
+}
+
+# nested_relay_checks WHAT: relay the nested guest's PASS:/FAIL: lines
+# (in $NESTED/out/nested.log, shown prefixed "nested guest: ") and check
+# that it ran to its end, made at least one check, and that every check it
+# says it made arrived.
+nested_relay_checks() {
+	sed 's/^\(PASS\|FAIL\): /\1: nested guest: /' "$NESTED/out/nested.log" 2>/dev/null
+	echo "---"
+	_n=$(nested_checks_made)
+	check "the nested guest ran to its end ($1) and made ${_n:-no} checks" \
+		test "${_n:-0}" -gt 0
+	same "every check the nested guest made arrived" \
+		"$(grep -c '^\(PASS\|FAIL\): ' "$NESTED/out/nested.log" 2>/dev/null)" "${_n:-none}"
 }
 
 # nested_vhost_ioctls: QEMU's ioctls on the vhost-scsi fd, one a line

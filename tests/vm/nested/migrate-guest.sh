@@ -13,10 +13,15 @@
 # the destination.  There it compares the disk as the page cache holds it
 # with the data it wrote, mounts /out again and leaves its checks in
 # /out/nested.log.
+# /out/done says it ran to the end and how many checks it made ("ok N").
 O=/out
+# shellcheck source=/dev/null
 . "$O/plan"
 export PATH=/bin:/usr/bin
+# shellcheck source=tests/vm/lib.sh
 . /vl/lib.sh
+VL_CHECKS_FILE=/tmp/checks
+: >$VL_CHECKS_FILE
 
 up() { cut -d' ' -f1 /proc/uptime; }
 note() { echo "nested: [$(up)] $*" >/dev/console; echo "[$(up)] $*" >>/tmp/log; }
@@ -24,11 +29,12 @@ note() { echo "nested: [$(up)] $*" >/dev/console; echo "[$(up)] $*" >>/tmp/log; 
 main() {
 	note "migrate-guest.sh starts; kernel $(uname -r)"
 	n=600
-	while [ ! -e /sys/class/scsi_disk/*:0:1:0/device/block ] && [ $n -gt 0 ]; do
+	set -- /sys/class/scsi_disk/*:0:1:0/device/block/*
+	while [ ! -e "$1" ] && [ $n -gt 0 ]; do
 		sleep 0.1
 		n=$((n - 1))
+		set -- /sys/class/scsi_disk/*:0:1:0/device/block/*
 	done
-	set -- /sys/class/scsi_disk/*:0:1:0/device/block/*
 	D=/dev/${1##*/}
 	check "the disk (LUN 0 of target 1) is there" test -b "$D"
 	dd if=/dev/urandom of=/tmp/ref bs=64k count=64 2>/dev/null
@@ -54,6 +60,7 @@ main() {
 		2>/dev/null | grep -q "$NMARK"; do
 		sleep 1
 		n=$((n + 1))
+		[ $((n % 30)) -ne 0 ] || note "still polling ($n)"
 		[ $n -lt 600 ] || break
 	done
 	note "marker seen after $n polls"
@@ -77,7 +84,7 @@ mount_out() {
 main >/tmp/nested.log 2>&1
 mount_out || note "cannot mount the share again"
 cp /tmp/nested.log /tmp/log "$O/" 2>/dev/null
-echo ok >"$O/done"
+echo "ok $(($(wc -l <$VL_CHECKS_FILE)))" >"$O/done"
 sync
 note "powering off"
 echo o >/proc/sysrq-trigger
