@@ -58,6 +58,7 @@ static const char usage[] =
 "                      refused-mem abort-reset during-mem-table\n"
 "                      during-vring-num during-vring-base guest-reset\n"
 "                      kill-wait close hold (see guest-driver.md)\n"
+"  --fast-lun L        LUN for the cases' verified I/O (--lun)\n"
 "events:\n"
 "  --late-events MS    post the event buffers only MS ms after READY, or\n"
 "                      at SIGUSR1 if that comes first\n";
@@ -67,7 +68,7 @@ enum {
 	O_TIMEOUT, O_MEM, O_GPA, O_SPLIT, O_SECRET, O_NO_EIDX, O_NO_IND, O_ANY,
 	O_NO_V1, O_NO_HP, O_BAD_TGT, O_UNK_LUN, O_VERBOSE, O_DEPTH, O_BS,
 	O_RW, O_MIX, O_SECONDS, O_LABEL, O_LATE, O_EXTRA, O_ONLY, O_SKIP,
-	O_CASE, O_HELP,
+	O_CASE, O_FAST_LUN, O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -102,6 +103,7 @@ static const struct option longopts[] = {
 	{ "only", required_argument, NULL, O_ONLY },
 	{ "skip", required_argument, NULL, O_SKIP },
 	{ "case", required_argument, NULL, O_CASE },
+	{ "fast-lun", required_argument, NULL, O_FAST_LUN },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -162,6 +164,7 @@ static void defaults(struct vl_opts *o)
 	o->rw = RW_RANDREAD;
 	o->mix = 70;
 	o->seconds = 10;
+	o->fast_lun = ~0U;		/* = --lun */
 }
 
 static void parse_opt(struct vl_opts *o, int c, const char *a)
@@ -206,6 +209,7 @@ static void parse_opt(struct vl_opts *o, int c, const char *a)
 	case O_SKIP: o->skip = a; break;
 	case O_LATE: o->late_events_ms = (unsigned int)num(a, 3600000); break;
 	case O_CASE: o->scase = a; break;
+	case O_FAST_LUN: o->fast_lun = (unsigned int)num(a, 16383); break;
 	case O_HELP: fputs(usage, stdout); exit(0);
 	default: die("bad option%s", "");
 	}

@@ -30,6 +30,7 @@ struct sf {
 	struct vdev d;
 	unsigned int pass, fail;
 	uint64_t tag;
+	unsigned int fast_lun;
 };
 
 static struct sf F;
@@ -115,10 +116,11 @@ static bool good(const struct scsi_io *io)
 
 /* ---- commands ------------------------------------------------------- */
 
-static void prep_rw(struct scsi_io *io, bool write, uint64_t lba, void *buf)
+static void prep_lun(struct scsi_io *io, unsigned int lun, bool write,
+		     uint64_t lba, void *buf)
 {
 	memset(io, 0, sizeof(*io));
-	vl_lun(io->lun, F.o->target, F.o->lun);
+	vl_lun(io->lun, F.o->target, lun);
 	io->tag = ++F.tag;
 	cdb_rw(io->cdb, write, 10, lba, 1);
 	if (write) {
@@ -128,6 +130,12 @@ static void prep_rw(struct scsi_io *io, bool write, uint64_t lba, void *buf)
 		io->din = buf;
 		io->din_len = BLK;
 	}
+}
+
+/* A one-block READ or WRITE on the case's (slow) LUN. */
+static void prep_rw(struct scsi_io *io, bool write, uint64_t lba, void *buf)
+{
+	prep_lun(io, F.o->lun, write, lba, buf);
 }
 
 /*
@@ -213,20 +221,41 @@ static void exec(unsigned int q, struct scsi_io *io, const char *what)
 		give_up(what, ret);
 }
 
-/* WRITE a pattern to a block through queue @q, read it back, compare. */
+/*
+ * One command on queue @q on the --fast-lun LUN, again while it gets a
+ * UNIT ATTENTION (after a nexus, LUN or reset change), as a guest would.
+ */
+static void exec_ua(unsigned int q, struct scsi_io *io, bool write,
+		    uint64_t lba, void *buf, const char *what)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		prep_lun(io, F.fast_lun, write, lba, buf);
+		exec(q, io, what);
+		if (io->res.response || io->res.status != 0x02 ||
+		    sense_decode(&io->res).key != 0x6)
+			return;
+		info("%s: UNIT ATTENTION asc %#04x, again", what,
+		     sense_decode(&io->res).asc);
+	}
+}
+
+/*
+ * WRITE a pattern to a block through queue @q, read it back, compare: on
+ * the --fast-lun LUN (LUN 1 in test 55), so that it costs no delay.
+ */
 static bool verify_io(unsigned int q, uint64_t lba, const char *what)
 {
 	uint8_t w[BLK], r[BLK];
 	struct scsi_io io;
 
 	pattern_fill(w, lba, 1, BLK, F.tag + 7);
-	prep_rw(&io, true, lba, w);
-	exec(q, &io, what);
+	exec_ua(q, &io, true, lba, w, what);
 	if (!ck(good(&io), what, "WRITE: %s", describe(&io)))
 		return false;
 	memset(r, 0, sizeof(r));
-	prep_rw(&io, false, lba, r);
-	exec(q, &io, what);
+	exec_ua(q, &io, false, lba, r, what);
 	return ck(good(&io) && !memcmp(w, r, BLK), what, "READ: %s, data %s",
 		  describe(&io), memcmp(w, r, BLK) ? "differs" : "same");
 }
@@ -365,21 +394,36 @@ static int restart_vring(struct gvq *vq, unsigned int base)
 	return ret;
 }
 
-/* Refused SET_VRING_NUM on request queue 0, then set up right: works. */
-static void c_refused_num(void)
+/* SET_VRING_NUM 0, 3 and 65536 on request queue 0: each EINVAL. */
+static void refuse_nums(const char *when)
 {
 	static const unsigned int bad[] = { 0, 3, 65536 };
 	struct gvq *vq = vdev_reqq(&F.d, 0);
-	char what[96];
+	char what[128];
 	unsigned int i;
 	int ret;
 
 	for (i = 0; i < 3; i++) {
 		ret = set_num(vq->index, bad[i]);
 		snprintf(what, sizeof(what), "SET_VRING_NUM %u on request "
-			 "queue 0 refused with EINVAL", bad[i]);
+			 "queue 0 %s refused with EINVAL", bad[i], when);
 		ck(ret == -EINVAL, what, "%s", ret ? strerror(-ret) : "accepted");
 	}
+}
+
+/*
+ * Refused SET_VRING_NUM on request queue 0 before SET_ENDPOINT, then the
+ * queue set up right; then refused again on the running queue, followed
+ * by the right SET_VRING_NUM alone.  Every queue must work after each.
+ */
+static void c_refused_num(void)
+{
+	struct gvq *vq = vdev_reqq(&F.d, 0);
+	char what[96];
+	unsigned int i;
+	int ret;
+
+	refuse_nums("before SET_ENDPOINT");
 	ret = restart_vring(vq, 0);
 	ck(!ret, "then SET_VRING_NUM/BASE/ADDR/KICK done right succeed",
 	   "%s", strerror(-ret));
@@ -389,6 +433,15 @@ static void c_refused_num(void)
 		snprintf(what, sizeof(what), "I/O on request queue %u after "
 			 "the refused ioctls", i);
 		verify_io(i, 10 + i, what);
+	}
+	refuse_nums("while running");
+	ret = set_num(vq->index, vq->num);
+	ck(!ret, "then SET_VRING_NUM with the right size succeeds", "%s",
+	   strerror(-ret));
+	for (i = 0; i < F.o->queues; i++) {
+		snprintf(what, sizeof(what), "I/O on request queue %u after "
+			 "the refused ioctls on the running queue", i);
+		verify_io(i, 20 + i, what);
 	}
 }
 
@@ -703,6 +756,7 @@ int run_safety(const struct vl_opts *o)
 
 	F.o = o;
 	F.tag = 0x5afe000000ULL;
+	F.fast_lun = o->fast_lun == ~0U ? o->lun : o->fast_lun;
 	if (!o->scase) {
 		fprintf(stderr, "vl-guest: safety needs --case NAME\n");
 		return 2;

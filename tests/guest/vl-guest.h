@@ -58,6 +58,7 @@ struct vl_opts {
 	unsigned int late_events_ms;
 	/* safety */
 	const char *scase;
+	unsigned int fast_lun;		/* verified I/O of the cases */
 };
 
 /* ---- little-endian accessors for guest-visible memory ------------------ */
