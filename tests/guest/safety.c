@@ -260,6 +260,27 @@ static bool verify_io(unsigned int q, uint64_t lba, const char *what)
 		  describe(&io), memcmp(w, r, BLK) ? "differs" : "same");
 }
 
+/*
+ * TEST UNIT READY on the slow LUN until GOOD: takes the UNIT ATTENTION an
+ * earlier case's reset left (it costs no disk I/O), so that the slow
+ * commands of this case can be expected GOOD.
+ */
+static void clear_ua(void)
+{
+	struct scsi_io io;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		prep_rw(&io, false, 0, NULL);
+		io.din_len = 0;
+		memset(io.cdb, 0, sizeof(io.cdb));
+		exec(0, &io, "TEST UNIT READY answered");
+		if (good(&io))
+			return;
+		info("TEST UNIT READY: %s", describe(&io));
+	}
+}
+
 /* ---- control queue, asynchronous ------------------------------------ */
 
 struct tmf {
@@ -557,6 +578,7 @@ static void c_during(const char *which)
 	char what[128];
 	int ret;
 
+	clear_ua();
 	n = submit_reads(0, io, buf, 8, 50);
 	usleep(300000);
 	t0 = now_ns();
@@ -633,6 +655,7 @@ static void c_guest_reset(void)
 	int64_t t0;
 	int ret;
 
+	clear_ua();
 	if (submit_reads(0, &io, buf, 1, 70) != 1)
 		give_up("submit the READ", -ENOSPC);
 	usleep(300000);
