@@ -563,6 +563,17 @@ static void c_abort_reset(void)
 	verify_io(0, 40, "I/O after the TMFs");
 }
 
+/* When @ioctl returned, the @n commands of request queue 0 were answered. */
+static void answered_by_then(const char *ioctl_name, unsigned int n)
+{
+	unsigned int used = gvq_used_idx(vdev_reqq(&F.d, 0));
+	char what[128];
+
+	snprintf(what, sizeof(what), "%s returned only once the %u READs in "
+		 "flight were answered", ioctl_name, n);
+	ck(used == n, what, "%u answered", used);
+}
+
 /*
  * An ioctl that needs a quiesced queue, issued with slow READs in flight
  * on request queue 0: it waits for them, they are all answered once,
@@ -584,9 +595,11 @@ static void c_during(const char *which)
 	t0 = now_ns();
 	if (!strcmp(which, "mem-table")) {
 		ret = vdev_set_mem_table(&F.d, rep);
+		answered_by_then("SET_MEM_TABLE", n);
 	} else if (!strcmp(which, "vring-num")) {
 		/* As QEMU: NUM, then BASE (what it published), ADDR, KICK. */
 		ret = set_num(vq->index, vq->num);
+		answered_by_then("SET_VRING_NUM", n);
 		if (!ret) {
 			timed("SET_VRING_NUM", t0);
 			ret = restart_vring(vq, vq->avail_idx);
