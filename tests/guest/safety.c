@@ -252,8 +252,8 @@ static bool verify_io(unsigned int q, uint64_t lba, const char *what)
 
 	pattern_fill(w, lba, 1, BLK, F.tag + 7);
 	exec_ua(q, &io, true, lba, w, what);
-	if (!ck(good(&io), what, "WRITE: %s", describe(&io)))
-		return false;
+	if (!good(&io))		/* one check line per verify_io() */
+		return ck(false, what, "WRITE: %s", describe(&io));
 	memset(r, 0, sizeof(r));
 	exec_ua(q, &io, false, lba, r, what);
 	return ck(good(&io) && !memcmp(w, r, BLK), what, "READ: %s, data %s",
