@@ -256,6 +256,28 @@ static int vl_vscsi_data_dir(const struct vl_chain *c,
 }
 
 /**
+ * vl_vscsi_cdb_size() - length of a CDB by the SCSI rules
+ * @cdb: the CDB; only cdb[0] and, for a variable length CDB, cdb[7] are read
+ *
+ * The same computation as Linux's scsi_command_size(), which LIO uses to
+ * decide how many bytes of the CDB it copies: by group code (the top three
+ * bits of the opcode) 6, 10, 10, 12, 16, 12, 10, 10 bytes (groups 3, 6
+ * and 7 are reserved or vendor specific; their size is what Linux assumes),
+ * and for VARIABLE LENGTH CDB (0x7f) 8 plus the ADDITIONAL CDB LENGTH
+ * byte, up to 263.
+ *
+ * Return: the size in bytes.
+ */
+u32 vl_vscsi_cdb_size(const u8 *cdb)
+{
+	static const u8 group_size[8] = { 6, 10, 10, 12, 16, 12, 10, 10 };
+
+	if (cdb[0] == VL_VSCSI_VARLEN_CDB)
+		return 8 + (u32)cdb[7];
+	return group_size[cdb[0] >> 5];
+}
+
+/**
  * vl_vscsi_parse_cmd() - parse a request queue command
  * @c: the chain, as popped
  * @m: guest memory
@@ -271,7 +293,12 @@ static int vl_vscsi_data_dir(const struct vl_chain *c,
  * -ENXIO: malformed LUN address: answer VL_VSCSI_S_BAD_TARGET (all other
  * fields of @req are valid);
  * -EOPNOTSUPP: both data-out and data-in: answer VL_VSCSI_S_FAILURE;
- * -EFAULT: guest memory faulted: hand it back with used length 0.
+ * -EFAULT: guest memory faulted: hand it back with used length 0;
+ * -EMSGSIZE: the CDB is longer by SCSI rules (vl_vscsi_cdb_size()) than
+ * the VL_VSCSI_CDB_SIZE bytes the request carries: answer VL_VSCSI_S_OK,
+ * CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB; never hand it
+ * on, as LIO would copy that many bytes from our buffer (all other fields
+ * of @req are valid).  Only returned when nothing else is wrong.
  */
 int vl_vscsi_parse_cmd(const struct vl_chain *c, const struct vl_mem *m,
 		       struct vl_vscsi_req *req)
@@ -300,7 +327,11 @@ int vl_vscsi_parse_cmd(const struct vl_chain *c, const struct vl_mem *m,
 	if (lun_ret < 0)
 		return lun_ret;
 	req->report_luns = lun_ret == VL_VSCSI_LUN_REPORT_LUNS;
-	return ret;
+	if (ret)
+		return ret;
+	if (vl_vscsi_cdb_size(req->cdb) > VL_VSCSI_CDB_SIZE)
+		return -EMSGSIZE;
+	return 0;
 }
 
 /**

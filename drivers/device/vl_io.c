@@ -297,6 +297,9 @@ static int vl_io_one(struct vl_vq *vq)
 	case -EOPNOTSUPP:
 		vl_io_answer(vq, &s->chain, VL_VSCSI_S_FAILURE, 0, NULL, 0);
 		goto done;
+	case -EMSGSIZE:	/* CDB longer than the request: INVALID FIELD IN CDB */
+		vl_io_reject(vq, &s->chain, 0x24);
+		goto done;
 	default:	/* -ENOSPC, -EFAULT: no room to answer */
 		if (vl_vq_add_used(vq, &s->chain, 0))
 			vl_vq_fail(vq, -EFAULT);

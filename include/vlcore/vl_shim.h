@@ -16,7 +16,7 @@
  *
  *  - u8, u16, u32, u64, bool/true/false, NULL, memcpy(), memset(), the
  *    errno names (EINVAL, EFAULT, E2BIG, ELOOP, ENOSPC, EOVERFLOW, EIO,
- *    ENXIO, ENODATA, EBADMSG, EOPNOTSUPP, EEXIST) and __packed;
+ *    ENXIO, ENODATA, EBADMSG, EOPNOTSUPP, EEXIST, EMSGSIZE) and __packed;
  *  - vl_le16, vl_le32, vl_le64: little-endian wire types, with
  *    vl_le{16,32,64}_to_cpu() and vl_cpu_to_le{16,32,64}();
  *  - vl_smp_rmb(), vl_smp_wmb(), vl_smp_mb(): barriers between this CPU's

@@ -19,6 +19,9 @@
 #define VL_VSCSI_CDB_SIZE		32
 #define VL_VSCSI_SENSE_SIZE		96
 
+/* VARIABLE LENGTH CDB opcode: its length is 8 + cdb[7] (SPC-4 4.2.3). */
+#define VL_VSCSI_VARLEN_CDB		0x7f
+
 /* Feature bits of the device (virtio spec 5.6.3). */
 #define VL_VIRTIO_SCSI_F_INOUT		0
 #define VL_VIRTIO_SCSI_F_HOTPLUG	1
@@ -254,6 +257,7 @@ struct vl_vscsi_req {
 	struct vl_chain_pos data;
 };
 
+u32 vl_vscsi_cdb_size(const u8 *cdb);
 int vl_vscsi_parse_cmd(const struct vl_chain *c, const struct vl_mem *m,
 		       struct vl_vscsi_req *req);
 void vl_vscsi_fill_cmd_resp(struct vl_vscsi_cmd_resp *resp, u8 response,

@@ -12,7 +12,10 @@
  * one is broken: a popped chain is within the caller's array, its lengths
  * add up and every buffer is in guest memory; a chain with room for an
  * answer can always be answered (memory was checked when popped); a
- * broken ring says why and stays broken; used->idx is what was flushed.
+ * broken ring says why and stays broken; used->idx is what was flushed;
+ * an accepted command's CDB, by the SCSI rules LIO sizes it with, never
+ * extends past the bytes the request carries, and one that would is
+ * refused with -EMSGSIZE exactly when nothing else is wrong with it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +104,27 @@ static void fz_check_data_segs(struct fz *f, bool writable, u32 skip)
 	CHECK(sum == total - skip);
 }
 
+/*
+ * Linux's scsi_command_size(), written out independently of the core:
+ * the number of CDB bytes LIO copies from the request.
+ */
+static u32 fz_scsi_command_size(const u8 *cdb)
+{
+	if (cdb[0] == 0x7f)
+		return 8 + cdb[7];
+	switch (cdb[0] >> 5) {
+	case 0:
+		return 6;
+	case 3:
+	case 5:
+		return 12;
+	case 4:
+		return 16;
+	default:
+		return 10;
+	}
+}
+
 static u32 fz_request(struct fz *f)
 {
 	const struct vl_chain *c = &f->chain;
@@ -119,8 +143,12 @@ static u32 fz_request(struct fz *f)
 		return 0;
 	}
 	CHECK(ret == 0 || ret == -EBADMSG || ret == -ENXIO ||
-	      ret == -EOPNOTSUPP);
-	if (ret == 0) {
+	      ret == -EOPNOTSUPP || ret == -EMSGSIZE);
+	if (ret == 0)
+		CHECK(fz_scsi_command_size(req.cdb) <= VL_VSCSI_CDB_SIZE);
+	if (ret == -EMSGSIZE)
+		CHECK(fz_scsi_command_size(req.cdb) > VL_VSCSI_CDB_SIZE);
+	if (ret == 0 || ret == -EMSGSIZE) {
 		if (req.dir == VL_VSCSI_DIR_TO_DEV)
 			CHECK(req.data_len == c->out_len - 51);
 		else if (req.dir == VL_VSCSI_DIR_FROM_DEV)
@@ -133,8 +161,8 @@ static u32 fz_request(struct fz *f)
 		CHECK(req.lun < 16384);
 	}
 
-	response = ret == 0 ? VL_VSCSI_S_OK : ret == -ENXIO ?
-		   VL_VSCSI_S_BAD_TARGET : VL_VSCSI_S_FAILURE;
+	response = ret == -ENXIO ? VL_VSCSI_S_BAD_TARGET :
+		   ret && ret != -EMSGSIZE ? VL_VSCSI_S_FAILURE : VL_VSCSI_S_OK;
 	memset(sense, req.cdb[0], sizeof(sense));
 	vl_vscsi_fill_cmd_resp(&resp, response, req.cdb[1], sense,
 			       req.cdb[2], req.cdb[3]);

@@ -121,6 +121,27 @@ static void cmd_req(u64 gpa, u8 opcode, u16 lun)
 	put(gpa, &r, sizeof(r));
 }
 
+/*
+ * Four no-data commands (header at 0x400 + 0x40 * i, response in R1), the
+ * CDB of command i from cdbs[i] (its first @len bytes; the rest zero).
+ */
+static void cdb_cmds(const u8 (*cdbs)[VL_VSCSI_CDB_SIZE], u16 n)
+{
+	struct vl_vscsi_cmd_req r;
+	u16 i;
+
+	start(FZ_KIND_REQUEST, 0, 0, 0);
+	for (i = 0; i < n; i++) {
+		cmd_req(0x400 + 0x40 * i, 0, i);
+		memcpy(&r, at(0x400 + 0x40 * i, sizeof(r)), sizeof(r));
+		memcpy(r.cdb, cdbs[i], sizeof(r.cdb));
+		put(0x400 + 0x40 * i, &r, sizeof(r));
+		desc(DESC, 2 * i, 0x400 + 0x40 * i, 51, R | N, 2 * i + 1);
+		desc(DESC, 2 * i + 1, r1 + 0x80 * i, 108, W, 0);
+		avail(2 * i);
+	}
+}
+
 static void emit(const char *dir, const char *name)
 {
 	char path[4096];
@@ -219,6 +240,47 @@ int main(int argc, char **argv)
 	avail(0);
 	avail(1);
 	emit(dir, "event");
+
+	/*
+	 * CDBs of each group (6, 10, 10, reserved, 16, 12, vendor, vendor),
+	 * so that the fuzzer mutates real CDBs.
+	 */
+	{
+		static const u8 groups_a[4][VL_VSCSI_CDB_SIZE] = {
+			{ 0x08, 0, 0, 0, 1 },			/* READ(6) */
+			{ 0x28, 0, 0, 0, 0, 8, 0, 0, 1 },	/* READ(10) */
+			{ 0x5a, 0x08, 0x3f, 0, 0, 0, 0, 0, 0xff },
+			{ 0x7e, 0xff, 0xff, 0xff },		/* reserved */
+		};
+		static const u8 groups_b[4][VL_VSCSI_CDB_SIZE] = {
+			{ 0x88, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 1 },
+			{ 0xa0, 0, 0, 0, 0, 0, 0, 0, 0x10 },	/* REPORT LUNS */
+			{ 0xc0, 1, 2, 3, 4, 5, 6, 7, 8, 9 },	/* vendor */
+			{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+		};
+		/* VARIABLE LENGTH CDBs: cdb[7] is the additional length. */
+		static const u8 varlen_a[4][VL_VSCSI_CDB_SIZE] = {
+			{ 0x7f, 0, 0, 0, 0, 0, 0, 0 },		/* 8 bytes */
+			{ 0x7f, 0, 0, 0, 0, 0, 0, 0x18, 0, 0x09 },/* READ(32) */
+			{ 0x7f, 0, 0, 0, 0, 0, 0, 0x19 },	/* 33 bytes */
+			{ 0x7f, 0, 0, 0, 0, 0, 0, 0x20 },	/* 40 bytes */
+		};
+		static const u8 varlen_b[4][VL_VSCSI_CDB_SIZE] = {
+			{ 0x7f, 0, 0, 0, 0, 0, 0, 0xfc },	/* 260 bytes */
+			{ 0x7f, 0, 0, 0, 0, 0, 0, 0xff },	/* 263 bytes */
+			{ 0x7f, 0, 0, 0, 0, 0, 0, 0x10, 0, 0x0b },
+			{ 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x80 },
+		};
+
+		cdb_cmds(groups_a, 4);
+		emit(dir, "cdb-groups-0-3");
+		cdb_cmds(groups_b, 4);
+		emit(dir, "cdb-groups-4-7");
+		cdb_cmds(varlen_a, 4);
+		emit(dir, "cdb-varlen-short");
+		cdb_cmds(varlen_b, 4);
+		emit(dir, "cdb-varlen-long");
+	}
 
 	/* A broken ring: the chain loops. */
 	start(FZ_KIND_REQUEST, 0, 0, 0);

@@ -12,7 +12,7 @@
 #include "vl-guest.h"
 
 static const char usage[] =
-"usage: vl-guest --wwpn WWPN [options] suite|bench|events\n"
+"usage: vl-guest --wwpn WWPN [options] suite|bench|events|safety\n"
 "  --dev PATH          vhost-scsi character device (/dev/vhost-scsi)\n"
 "  --wwpn WWPN         the vhost WWPN to attach to (required)\n"
 "  --target T          virtio target byte = LIO tpgt (1)\n"
@@ -53,6 +53,12 @@ static const char usage[] =
 "  --mix PCT           randrw: percentage of reads (70)\n"
 "  --seconds S         run time (10; for events: after the buffers are\n"
 "                      posted)\n"
+"safety:\n"
+"  --case NAME         the one case to run: varlen tmf-flood refused-num\n"
+"                      refused-mem abort-reset during-mem-table\n"
+"                      during-vring-num during-vring-base guest-reset\n"
+"                      kill-wait close hold (see guest-driver.md)\n"
+"  --fast-lun L        LUN for the cases' verified I/O (--lun)\n"
 "events:\n"
 "  --late-events MS    post the event buffers only MS ms after READY, or\n"
 "                      at SIGUSR1 if that comes first\n";
@@ -62,7 +68,7 @@ enum {
 	O_TIMEOUT, O_MEM, O_GPA, O_SPLIT, O_SECRET, O_NO_EIDX, O_NO_IND, O_ANY,
 	O_NO_V1, O_NO_HP, O_BAD_TGT, O_UNK_LUN, O_VERBOSE, O_DEPTH, O_BS,
 	O_RW, O_MIX, O_SECONDS, O_LABEL, O_LATE, O_EXTRA, O_ONLY, O_SKIP,
-	O_HELP,
+	O_CASE, O_FAST_LUN, O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -96,6 +102,8 @@ static const struct option longopts[] = {
 	{ "extra-layouts", no_argument, NULL, O_EXTRA },
 	{ "only", required_argument, NULL, O_ONLY },
 	{ "skip", required_argument, NULL, O_SKIP },
+	{ "case", required_argument, NULL, O_CASE },
+	{ "fast-lun", required_argument, NULL, O_FAST_LUN },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -156,6 +164,7 @@ static void defaults(struct vl_opts *o)
 	o->rw = RW_RANDREAD;
 	o->mix = 70;
 	o->seconds = 10;
+	o->fast_lun = ~0U;		/* = --lun */
 }
 
 static void parse_opt(struct vl_opts *o, int c, const char *a)
@@ -199,6 +208,8 @@ static void parse_opt(struct vl_opts *o, int c, const char *a)
 	case O_ONLY: o->only = a; break;
 	case O_SKIP: o->skip = a; break;
 	case O_LATE: o->late_events_ms = (unsigned int)num(a, 3600000); break;
+	case O_CASE: o->scase = a; break;
+	case O_FAST_LUN: o->fast_lun = (unsigned int)num(a, 16383); break;
 	case O_HELP: fputs(usage, stdout); exit(0);
 	default: die("bad option%s", "");
 	}
@@ -232,7 +243,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
 		parse_opt(&o, c == 'h' ? O_HELP : c, optarg);
 	if (optind != argc - 1)
-		die("give one mode: suite, bench or events%s", "");
+		die("give one mode: suite, bench, events or safety%s", "");
 	mode = argv[optind];
 	validate(&o, !strcmp(mode, "bench"));
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -242,6 +253,8 @@ int main(int argc, char **argv)
 		return run_bench(&o);
 	if (!strcmp(mode, "events"))
 		return run_events(&o);
+	if (!strcmp(mode, "safety"))
+		return run_safety(&o);
 	die("unknown mode '%s'", mode);
 	return 2;
 }

@@ -54,8 +54,8 @@ static uint64_t wanted_features(const struct vl_opts *o)
 	return f;
 }
 
-static int set_vring_fd(struct vdev *d, unsigned long req, unsigned int i,
-			int fd)
+int vdev_set_vring_fd(struct vdev *d, unsigned long req, unsigned int i,
+		      int fd)
 {
 	struct vhost_vring_file f = { .index = i, .fd = fd };
 
@@ -89,10 +89,10 @@ static int realize(struct vdev *d, vl_report_fn rep)
 			errno = -ret;
 			return step(rep, -1, "virtqueue allocation");
 		}
-		ret = set_vring_fd(d, VHOST_SET_VRING_CALL, i, vq->call_fd);
+		ret = vdev_set_vring_fd(d, VHOST_SET_VRING_CALL, i, vq->call_fd);
 		if ((ret = step(rep, ret, "VHOST_SET_VRING_CALL")))
 			return ret;
-		ret = set_vring_fd(d, VHOST_SET_VRING_ERR, i, vq->err_fd);
+		ret = vdev_set_vring_fd(d, VHOST_SET_VRING_ERR, i, vq->err_fd);
 		if ((ret = step(rep, ret, "VHOST_SET_VRING_ERR")))
 			return ret;
 	}
@@ -105,7 +105,7 @@ static int realize(struct vdev *d, vl_report_fn rep)
 	return 0;
 }
 
-static int set_mem_table(struct vdev *d, vl_report_fn rep)
+int vdev_set_mem_table(struct vdev *d, vl_report_fn rep)
 {
 	struct vhost_memory *m;
 	unsigned int i;
@@ -126,7 +126,7 @@ static int set_mem_table(struct vdev *d, vl_report_fn rep)
 	return ret;
 }
 
-static int start_vring(struct vdev *d, struct gvq *vq, vl_report_fn rep)
+int vdev_start_vring(struct vdev *d, struct gvq *vq, vl_report_fn rep)
 {
 	struct vhost_vring_state num = { .index = vq->index, .num = vq->num };
 	struct vhost_vring_state base = { .index = vq->index, .num = 0 };
@@ -147,7 +147,7 @@ static int start_vring(struct vdev *d, struct gvq *vq, vl_report_fn rep)
 	if ((ret = step(rep, ioctl(d->fd, VHOST_SET_VRING_ADDR, &addr),
 			"VHOST_SET_VRING_ADDR")))
 		return ret;
-	ret = set_vring_fd(d, VHOST_SET_VRING_KICK, vq->index, vq->kick_fd);
+	ret = vdev_set_vring_fd(d, VHOST_SET_VRING_KICK, vq->index, vq->kick_fd);
 	return step(rep, ret, "VHOST_SET_VRING_KICK");
 }
 
@@ -173,10 +173,10 @@ static int driver_ok(struct vdev *d, vl_report_fn rep)
 	if ((ret = step(rep, ioctl(d->fd, VHOST_SET_FEATURES, &d->acked),
 			"VHOST_SET_FEATURES")))
 		return ret;
-	if ((ret = set_mem_table(d, rep)))
+	if ((ret = vdev_set_mem_table(d, rep)))
 		return ret;
 	for (i = 0; i < d->nvqs; i++)
-		if ((ret = start_vring(d, &d->vq[i], rep)))
+		if ((ret = vdev_start_vring(d, &d->vq[i], rep)))
 			return ret;
 	snprintf(detail, sizeof(detail),
 		 "features %#llx, %u region(s), %u vrings of %u",
@@ -198,7 +198,7 @@ int vdev_set_endpoint(struct vdev *d, const char *wwpn, unsigned int tpgt)
 	return 0;
 }
 
-static int clear_endpoint(struct vdev *d)
+int vdev_clear_endpoint(struct vdev *d)
 {
 	struct vhost_scsi_target t;
 
@@ -338,7 +338,7 @@ int vdev_stop_bases(struct vdev *d, vl_report_fn rep, int *bases)
 	if (d->fd < 0)
 		goto out;
 	if (d->endpoint) {
-		r = clear_endpoint(d);
+		r = vdev_clear_endpoint(d);
 		if (r) {
 			rep(false, "VHOST_SCSI_CLEAR_ENDPOINT", strerror(-r));
 			ret = r;

@@ -56,6 +56,9 @@ struct vl_opts {
 	double seconds;
 	/* events */
 	unsigned int late_events_ms;
+	/* safety */
+	const char *scase;
+	unsigned int fast_lun;		/* verified I/O of the cases */
 };
 
 /* ---- little-endian accessors for guest-visible memory ------------------ */
@@ -255,6 +258,11 @@ int vdev_start(struct vdev *d, const struct vl_opts *o, vl_report_fn rep);
 int vdev_stop(struct vdev *d, vl_report_fn rep);
 int vdev_stop_bases(struct vdev *d, vl_report_fn rep, int *bases);
 int vdev_set_endpoint(struct vdev *d, const char *wwpn, unsigned int tpgt);
+int vdev_clear_endpoint(struct vdev *d);
+int vdev_set_mem_table(struct vdev *d, vl_report_fn rep);
+int vdev_start_vring(struct vdev *d, struct gvq *vq, vl_report_fn rep);
+int vdev_set_vring_fd(struct vdev *d, unsigned long req, unsigned int i,
+		      int fd);
 int vdev_post_events(struct vdev *d);
 int vdev_set_log(struct vdev *d, void *log, bool on);
 uint64_t vdev_log_bytes(const struct vdev *d);
@@ -342,5 +350,6 @@ void vlog(const struct vl_opts *o, const char *fmt, ...)
 int run_suite(const struct vl_opts *o);
 int run_bench(const struct vl_opts *o);
 int run_events(const struct vl_opts *o);
+int run_safety(const struct vl_opts *o);
 
 #endif

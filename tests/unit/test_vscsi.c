@@ -384,6 +384,145 @@ TEST(parse_cmd_bad_lun)
 	assert_true(req.report_luns);
 }
 
+/* Parse a no-data command to target 1, LUN 5 with @cdb (32 bytes). */
+static int parse_cdb(const u8 *cdb, struct vl_vscsi_req *req)
+{
+	struct vl_vscsi_cmd_req r;
+	const struct d d[] = {
+		{ FG_BUF, REQ_SIZE, false },
+		{ FG_BUF + 0x100, RESP_SIZE, true },
+	};
+
+	make_req(&r, 1, 5);
+	memcpy(r.cdb, cdb, VL_VSCSI_CDB_SIZE);
+	put_bytes(FG_BUF, &r, sizeof(r));
+	pop_chain(d, 2);
+	return vl_vscsi_parse_cmd(&g->chain, &g->mem, req);
+}
+
+TEST(cdb_size_by_group)
+{
+	/* Linux's scsi_command_size_tbl, groups 0 to 7. */
+	static const u8 sizes[8] = { 6, 10, 10, 12, 16, 12, 10, 10 };
+	u8 cdb[VL_VSCSI_CDB_SIZE] = { 0 };
+	unsigned int op;
+
+	for (op = 0; op < 256; op++) {
+		cdb[0] = op;
+		cdb[7] = 0xff;
+		if (op == VL_VSCSI_VARLEN_CDB)
+			assert_int_equal(vl_vscsi_cdb_size(cdb), 8 + 0xff);
+		else
+			assert_int_equal(vl_vscsi_cdb_size(cdb), sizes[op >> 5]);
+	}
+	cdb[0] = VL_VSCSI_VARLEN_CDB;
+	cdb[7] = 0;
+	assert_int_equal(vl_vscsi_cdb_size(cdb), 8);
+	cdb[7] = 0x18;
+	assert_int_equal(vl_vscsi_cdb_size(cdb), 32);
+}
+
+/* The usual CDBs of each size go through, whatever the padding holds. */
+TEST(parse_cmd_accepts_normal_cdbs)
+{
+	/* TEST UNIT READY, READ(10), READ(12), READ(16), group 3 (0x7e). */
+	static const u8 ops[] = { 0x00, 0x28, 0xa8, 0x88, 0x60, 0x7e };
+	u8 cdb[VL_VSCSI_CDB_SIZE];
+	struct vl_vscsi_req req;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(ops); i++) {
+		memset(cdb, 0xff, sizeof(cdb));
+		cdb[0] = ops[i];
+		assert_int_equal(parse_cdb(cdb, &req), 0);
+		assert_memory_equal(req.cdb, cdb, sizeof(cdb));
+		assert_true(vl_vscsi_cdb_size(req.cdb) <= VL_VSCSI_CDB_SIZE);
+	}
+}
+
+/* Groups 6 and 7 (vendor specific) are 10 bytes to Linux: they fit. */
+TEST(parse_cmd_accepts_vendor_cdbs)
+{
+	u8 cdb[VL_VSCSI_CDB_SIZE];
+	struct vl_vscsi_req req;
+	unsigned int op;
+
+	for (op = 0xc0; op <= 0xff; op++) {
+		memset(cdb, 0xfc, sizeof(cdb));
+		cdb[0] = op;
+		assert_int_equal(parse_cdb(cdb, &req), 0);
+		assert_int_equal(vl_vscsi_cdb_size(req.cdb), 10);
+	}
+}
+
+/* A variable length CDB of at most 32 bytes fits: READ(32) is 32. */
+TEST(parse_cmd_accepts_varlen_that_fits)
+{
+	u8 cdb[VL_VSCSI_CDB_SIZE] = { VL_VSCSI_VARLEN_CDB };
+	struct vl_vscsi_req req;
+
+	cdb[7] = 0x18;			/* 8 + 24 = 32 */
+	cdb[9] = 0x09;			/* READ(32) service action */
+	assert_int_equal(parse_cdb(cdb, &req), 0);
+	assert_int_equal(req.cdb[7], 0x18);
+	cdb[7] = 0;
+	assert_int_equal(parse_cdb(cdb, &req), 0);
+}
+
+/*
+ * A variable length CDB longer than the 32 bytes of the request: LIO would
+ * copy scsi_command_size() bytes from our 32-byte buffer.
+ */
+TEST(parse_cmd_rejects_varlen_40)
+{
+	u8 cdb[VL_VSCSI_CDB_SIZE] = { VL_VSCSI_VARLEN_CDB };
+	struct vl_vscsi_req req;
+
+	cdb[7] = 0x20;			/* 8 + 32 = 40 */
+	assert_int_equal(parse_cdb(cdb, &req), -EMSGSIZE);
+	/* The rest was parsed: the device can answer the command. */
+	assert_int_equal(req.tag, 0x1122334455667788ULL);
+	assert_int_equal(req.target, 1);
+	assert_int_equal(req.lun, 5);
+
+	cdb[7] = 0x19;			/* 33: one byte too many */
+	assert_int_equal(parse_cdb(cdb, &req), -EMSGSIZE);
+}
+
+TEST(parse_cmd_rejects_varlen_260)
+{
+	u8 cdb[VL_VSCSI_CDB_SIZE] = { VL_VSCSI_VARLEN_CDB };
+	struct vl_vscsi_req req;
+
+	cdb[7] = 0xfc;			/* 8 + 252 = 260, LIO's maximum */
+	assert_int_equal(parse_cdb(cdb, &req), -EMSGSIZE);
+	cdb[7] = 0xff;			/* 263, beyond it */
+	assert_int_equal(parse_cdb(cdb, &req), -EMSGSIZE);
+}
+
+/* Other faults of the request win: a bad LUN is still BAD_TARGET. */
+TEST(parse_cmd_varlen_after_other_errors)
+{
+	struct vl_vscsi_cmd_req r;
+	struct vl_vscsi_req req;
+	const struct d d[] = {
+		{ FG_BUF, REQ_SIZE + 1, false },
+		{ FG_BUF + 0x100, RESP_SIZE + 1, true },
+	};
+
+	make_req(&r, 0, 0);
+	r.cdb[0] = VL_VSCSI_VARLEN_CDB;
+	r.cdb[7] = 0xfc;
+	put_bytes(FG_BUF, &r, sizeof(r));
+	pop_chain(d, 2);
+	assert_int_equal(vl_vscsi_parse_cmd(&g->chain, &g->mem, &req),
+			 -EOPNOTSUPP);
+	r.lun[0] = 2;
+	put_bytes(FG_BUF, &r, sizeof(r));
+	assert_int_equal(vl_vscsi_parse_cmd(&g->chain, &g->mem, &req),
+			 -ENXIO);
+}
+
 TEST(parse_cmd_memory_gone)
 {
 	struct vl_vscsi_req req;
@@ -703,6 +842,13 @@ int main(void)
 		T(parse_cmd_rejects_bidi),
 		T(parse_cmd_short_parts),
 		T(parse_cmd_bad_lun),
+		T(cdb_size_by_group),
+		T(parse_cmd_accepts_normal_cdbs),
+		T(parse_cmd_accepts_vendor_cdbs),
+		T(parse_cmd_accepts_varlen_that_fits),
+		T(parse_cmd_rejects_varlen_40),
+		T(parse_cmd_rejects_varlen_260),
+		T(parse_cmd_varlen_after_other_errors),
 		T(parse_cmd_memory_gone),
 		T(fill_resp_truncates_sense),
 		T(fill_resp_zeroes_unused_sense),
