@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/build_bug.h>
 #include <linux/module.h>
 #include <linux/ctype.h>
 #include <linux/moduleparam.h>
@@ -42,6 +43,9 @@ static bool vl_name_ok(const char *name, size_t max)
 static int __init vl_init(void)
 {
 	int ret;
+
+	/* Out-of-tree builds skip Kconfig's "depends on 64BIT": say it here. */
+	BUILD_BUG_ON(BITS_PER_LONG != 64);
 
 	if (!vl_name_ok(fabric_name, VL_FABRIC_NAME_MAX - 1) ||
 	    !vl_name_ok(devname, VL_FABRIC_NAME_MAX - 1)) {

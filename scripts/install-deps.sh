@@ -26,7 +26,7 @@ CACHE=${VL_CACHE:-$top/.cache/kernels}
 host_pkgs="build-essential bc bison flex libelf-dev libssl-dev kmod cpio gzip
 xz-utils zstd busybox-static qemu-system-x86 qemu-utils
 targetcli-fb python3-rtslib-fb dbus fio sg3-utils strace libcmocka-dev clang
-libclang-rt-14-dev perl sparse shellcheck git"
+libclang-rt-14-dev perl sparse shellcheck git dmsetup"
 
 # Lines "<needed by>: <alternative> [| <alternative>...]" on stdin.
 wanted() {
