@@ -17,6 +17,11 @@
  *   device-layer queue and event locks
  *   vl_tpg.close_lock   a spinlock, innermost: the close LIO asked for
  *
+ * vl_tpg_pin() takes the configfs dependency on a TPG (target_depend_item(),
+ * which locks the configfs root inode) holding only the device-layer mutex:
+ * the configfs callbacks take vl_tpg_list_lock() and vl_tpg.mutex under
+ * directory inode locks, all one lock class to lockdep.
+ *
  * configfs attribute reads and writes (nexus, attrib/fabric_prot_type) take
  * only vl_tpg.mutex.  LIO's close_session callback takes only
  * vl_tpg.close_lock; its work item takes vl_tpg.mutex.
@@ -24,6 +29,7 @@
 #ifndef VHOST_LIO_H
 #define VHOST_LIO_H
 
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -133,11 +139,14 @@ struct vl_nexus {
  *		leaves it to vl_tpg_unpin() while a device has the TPG.
  *		Cancelled by the rmdir callback before the TPG is freed.
  * @node:	entry in the global TPG list; protected by vl_tpg_list_lock().
+ * @ref:	the rmdir callback's reference, and vl_tpg_get()'s.
  * @se_tpg:	LIO's portal group; container_of() leads back here.
  *
- * Lifetime: allocated by the tpgt_N mkdir callback, freed by its rmdir
- * callback after it has left the global list, dropped its nexus and
- * cancelled @close_work.  A pinned TPG cannot be removed: vl_tpg_pin() takes
+ * Lifetime: allocated by the tpgt_N mkdir callback; its rmdir callback
+ * takes it off the global list, drops its nexus, cancels @close_work,
+ * deregisters it from LIO and drops its reference; the memory goes with
+ * the last reference (VHOST_SCSI_SET_ENDPOINT holds one while it pins
+ * TPGs without the list lock).  A pinned TPG cannot be removed: vl_tpg_pin() takes
  * a configfs dependency on it, so rmdir fails with EBUSY until
  * vl_tpg_unpin().
  */
@@ -153,6 +162,7 @@ struct vl_tpg {
 	struct se_session	*close_sess;
 	struct work_struct	close_work;
 	struct list_head	node;
+	struct kref		ref;
 	struct se_portal_group	se_tpg;
 };
 
@@ -211,7 +221,7 @@ extern struct list_head vl_tpg_list;
  * @tpg: a struct vl_tpg * cursor
  *
  * The caller holds vl_tpg_list_lock().  A TPG seen here stays allocated
- * until the lock is dropped; to keep it longer, vl_tpg_pin() it.
+ * until the lock is dropped; to keep it longer, vl_tpg_get() it.
  */
 #define vl_for_each_tpg(tpg) list_for_each_entry(tpg, &vl_tpg_list, node)
 
@@ -230,6 +240,8 @@ static inline bool vl_tpg_matches(const struct vl_tpg *tpg, const char *wwpn)
 	return !strcmp(tpg->tport->wwpn, wwpn);
 }
 
+void vl_tpg_get(struct vl_tpg *tpg);
+void vl_tpg_put(struct vl_tpg *tpg);
 int vl_tpg_pin(struct vl_tpg *tpg, struct vl_dev *dev);
 void vl_tpg_unpin(struct vl_tpg *tpg, struct vl_dev *dev);
 

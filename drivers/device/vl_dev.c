@@ -106,7 +106,8 @@ static int vl_get_target(void __user *argp, struct vhost_scsi_target *t)
 static int vl_set_endpoint(struct vl_dev *dev, void __user *argp)
 {
 	struct vhost_scsi_target t;
-	struct vl_tpg *tpg;
+	struct vl_tpg *tpg, **found;
+	unsigned int i, nfound = 0;
 	int ret, n = 0;
 
 	ret = vl_get_target(argp, &t);
@@ -114,19 +115,31 @@ static int vl_set_endpoint(struct vl_dev *dev, void __user *argp)
 		return ret;
 	if (dev->endpoint)
 		return -EEXIST;
+	/* One target port has the WWPN, with at most one TPG per tag. */
+	found = kmalloc_array(VL_MAX_TARGET, sizeof(*found), GFP_KERNEL);
+	if (!found)
+		return -ENOMEM;
 
 	vl_dev_stop_all(dev);
 	vl_tpg_list_lock();
 	vl_for_each_tpg(tpg) {
-		if (!vl_tpg_matches(tpg, t.vhost_wwpn))
-			continue;
-		/* TPGs without a nexus or used by another guest are skipped. */
-		if (vl_tpg_pin(tpg, dev))
-			continue;
-		dev->tpgs[tpg->tpgt] = tpg;
-		n++;
+		if (vl_tpg_matches(tpg, t.vhost_wwpn) && nfound < VL_MAX_TARGET) {
+			vl_tpg_get(tpg);
+			found[nfound++] = tpg;
+		}
 	}
 	vl_tpg_list_unlock();
+	/* Pinned without the list lock: see vl_tpg_pin(). */
+	for (i = 0; i < nfound; i++) {
+		tpg = found[i];
+		/* TPGs without a nexus or used by another guest are skipped. */
+		if (!vl_tpg_pin(tpg, dev)) {
+			dev->tpgs[tpg->tpgt] = tpg;
+			n++;
+		}
+		vl_tpg_put(tpg);	/* the pin keeps it now */
+	}
+	kfree(found);
 	if (!n)
 		return -ENODEV;
 	strscpy(dev->wwpn, t.vhost_wwpn, sizeof(dev->wwpn));

@@ -529,6 +529,7 @@ static struct se_portal_group *vl_make_tpg(struct se_wwn *wwn,
 	tpg = kzalloc(sizeof(*tpg), GFP_KERNEL);
 	if (!tpg)
 		return ERR_PTR(-ENOMEM);
+	kref_init(&tpg->ref);
 	mutex_init(&tpg->mutex);
 	spin_lock_init(&tpg->close_lock);
 	INIT_WORK(&tpg->close_work, vl_tpg_close_work);
@@ -574,8 +575,8 @@ static void vl_drop_tpg(struct se_portal_group *se_tpg)
 	cancel_work_sync(&tpg->close_work);
 
 	core_tpg_deregister(se_tpg);
-	mutex_destroy(&tpg->mutex);
-	kfree(tpg);
+	/* VHOST_SCSI_SET_ENDPOINT may still hold the TPG for a moment. */
+	vl_tpg_put(tpg);
 }
 
 /* ---- LUN links: lun/lun_N/<link> to a backstore ------------------------ */

@@ -7,7 +7,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/kref.h>
 #include <linux/lockdep.h>
+#include <linux/slab.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -39,15 +41,52 @@ void vl_tpg_list_unlock(void)
 }
 
 /**
- * vl_tpg_pin() - give a device the use of a TPG (VHOST_SCSI_SET_ENDPOINT)
+ * vl_tpg_get() - keep a TPG's memory while no lock protects it
  * @tpg: a TPG found with vl_for_each_tpg()
+ *
+ * Context: vl_tpg_list_lock() held.
+ */
+void vl_tpg_get(struct vl_tpg *tpg)
+{
+	lockdep_assert_held(&vl_tpg_list_mutex);
+	kref_get(&tpg->ref);
+}
+
+static void vl_tpg_free(struct kref *ref)
+{
+	struct vl_tpg *tpg = container_of(ref, struct vl_tpg, ref);
+
+	mutex_destroy(&tpg->mutex);
+	kfree(tpg);
+}
+
+/**
+ * vl_tpg_put() - drop a reference taken by vl_tpg_get() or at creation
+ * @tpg: the TPG; freed with the last reference (its rmdir dropped the
+ *	 creation's one after deregistering it from LIO)
+ */
+void vl_tpg_put(struct vl_tpg *tpg)
+{
+	kref_put(&tpg->ref, vl_tpg_free);
+}
+
+/**
+ * vl_tpg_pin() - give a device the use of a TPG (VHOST_SCSI_SET_ENDPOINT)
+ * @tpg: a TPG the caller holds a reference to (vl_tpg_get())
  * @dev: the device taking it
  *
  * On success the TPG keeps its nexus and its configfs directory until
  * vl_tpg_unpin(): rmdir of tpgt_N fails with EBUSY and writing "NULL" to
  * its nexus attribute fails with EBUSY.
  *
- * Context: process, vl_tpg_list_lock() held; takes @tpg->mutex; sleeps.
+ * The configfs dependency is taken first, holding none of our locks:
+ * configfs_depend_item() takes the configfs root's inode lock, and the
+ * configfs callbacks take vl_tpg_list_lock() and @tpg->mutex under
+ * directory inode locks (lockdep sees one class for all of them).  A TPG
+ * whose directory is being removed meanwhile is refused by configfs.
+ *
+ * Context: process; no vl_tpg_list_lock(), no TPG mutex held; takes
+ * @tpg->mutex; sleeps.
  * Return: 0; -ENOTCONN if the TPG has no nexus or LIO has asked to close
  * it (its node ACL is being deleted), -EBUSY if another device has it,
  * -EEXIST if @dev has it already (the in-tree driver skips TPGs in the
@@ -58,23 +97,21 @@ int vl_tpg_pin(struct vl_tpg *tpg, struct vl_dev *dev)
 {
 	int ret;
 
-	lockdep_assert_held(&vl_tpg_list_mutex);
-
-	mutex_lock(&tpg->mutex);
-	if (!tpg->nexus || vl_tpg_close_pending(tpg)) {
-		ret = -ENOTCONN;
-		goto out_unlock;
-	}
-	if (tpg->dev) {
-		ret = tpg->dev == dev ? -EEXIST : -EBUSY;
-		goto out_unlock;
-	}
+	lockdep_assert_not_held(&vl_tpg_list_mutex);
 	ret = target_depend_item(&tpg->se_tpg.tpg_group.cg_item);
 	if (ret)
-		goto out_unlock;
-	tpg->dev = dev;
-out_unlock:
+		return ret;
+
+	mutex_lock(&tpg->mutex);
+	if (!tpg->nexus || vl_tpg_close_pending(tpg))
+		ret = -ENOTCONN;
+	else if (tpg->dev)
+		ret = tpg->dev == dev ? -EEXIST : -EBUSY;
+	else
+		tpg->dev = dev;
 	mutex_unlock(&tpg->mutex);
+	if (ret)
+		target_undepend_item(&tpg->se_tpg.tpg_group.cg_item);
 	return ret;
 }
 
