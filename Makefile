@@ -9,6 +9,9 @@
 #                             alias file, and run depmod; DESTDIR= for staging
 #   make unit                 userspace unit tests of the portable core
 #   make check                every test: unit tests, then the VM tests
+#   make check-debug          the same on the debug kernel (KASAN, lockdep,
+#                             kmemleak...), built first by
+#                             scripts/debug-kernel.sh (~1 h the first time)
 #   make bench                in-tree vhost_scsi vs vhost_lio, one VM boot;
 #                             BENCH_ARGS="-k 6.1 -r 5" passes options
 #                             (Documentation/performance.md)
@@ -23,7 +26,7 @@ TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 KREL = $(shell sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 BUILD = $(TOP)/build/$(KREL)
 
-.PHONY: all modules install clean unit fuzz check demo bench
+.PHONY: all modules install clean unit fuzz check check-debug demo bench
 
 all: modules
 
@@ -48,6 +51,9 @@ fuzz:
 
 check:
 	$(TOP)/scripts/test-all.sh
+
+check-debug:
+	VL_KERNELS=6.12-debug $(TOP)/scripts/test-all.sh
 
 demo:
 	$(TOP)/scripts/demo.sh

@@ -112,7 +112,7 @@ while read -r abi kdir; do
 	fi
 	series=${abi%%-*}
 	case $series in 6.1.*) series=6.1 ;; esac
-	case $abi in 6.12.*) series=6.12 ;; esac
+	case $abi in 6.12.*-debug) series=6.12-debug ;; 6.12.*) series=6.12 ;; esac
 	# shellcheck disable=SC2086
 	scripts/vm-run.sh -k "$series" -o "$top/results/$abi" $vmtests >"$logs/vm-$abi.log" 2>&1
 	head -n 2 "$logs/vm-$abi.log"
