@@ -44,7 +44,7 @@ MODULES="virtio_pci virtio_pci_legacy_dev virtio_pci_modern_dev
 target_core_mod target_core_file target_core_iblock target_core_pscsi
 target_core_user uio tcm_loop vhost vhost_iotlb vhost_scsi
 virtio_scsi scsi_mod scsi_common sd_mod sg scsi_debug loop
-dm_mod dm_delay dm_flakey crc_t10dif t10_pi crc64_rocksoft"
+dm_mod dm_delay dm_flakey crc_t10dif crc64_rocksoft"
 
 mkdir -p "$BUILD"
 die() { echo "debug-kernel: $*" | tee -a "$BUILD/debug-kernel.log" >&2; exit 1; }
@@ -155,7 +155,8 @@ install_tree() {
 	depmod -b "$st/root" "$abi" 2>>"$BUILD/debug-kernel.log" || die "depmod failed"
 	for m in $MODULES; do
 		modinfo -b "$st/root" -k "$abi" -F name "$m" >/dev/null 2>&1 ||
-			grep -q "/$m.ko$" "$st/root/lib/modules/$abi/modules.builtin" ||
+			tr - _ <"$st/root/lib/modules/$abi/modules.builtin" |
+				grep -q "/$m.ko$" ||
 			die "module $m is missing"
 	done
 	echo "$abi" >"$st/abi"
