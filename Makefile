@@ -15,6 +15,9 @@
 #                             W=12 (scripts/lint.sh; accepted findings in
 #                             scripts/lint-exceptions; VL_KERNELS="6.1")
 #   make check                every test: unit tests, then the VM tests
+#   make check-debug          the same on the debug kernel (KASAN, lockdep,
+#                             kmemleak...), built first by
+#                             scripts/debug-kernel.sh (~1 h the first time)
 #   make bench                in-tree vhost_scsi vs vhost_lio, one VM boot;
 #                             BENCH_ARGS="-k 6.1 -r 5" passes options
 #                             (Documentation/performance.md)
@@ -29,7 +32,7 @@ TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 KREL = $(shell sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 BUILD = $(TOP)/build/$(KREL)
 
-.PHONY: all modules install clean unit fuzz lint check demo bench
+.PHONY: all modules install clean unit fuzz lint check check-debug demo bench
 
 all: modules
 
@@ -67,6 +70,9 @@ lint:
 
 check:
 	$(TOP)/scripts/test-all.sh
+
+check-debug:
+	VL_KERNELS=6.12-debug $(TOP)/scripts/test-all.sh
 
 demo:
 	$(TOP)/scripts/demo.sh

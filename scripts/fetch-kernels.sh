@@ -17,7 +17,9 @@
 # (bookworm-security, linux-image-6.12-amd64).  Pin an ABI name with
 # VL_ABI_61=6.1.0-NN-amd64 or VL_ABI_612=6.12.NNN+deb12-amd64.
 #
-# Usage: scripts/fetch-kernels.sh [6.1|6.12 ...]   (default: both)
+# Series 6.12-debug is built by scripts/debug-kernel.sh (not a default).
+#
+# Usage: scripts/fetch-kernels.sh [6.1|6.12|6.12-debug ...]   (default: 6.1 6.12)
 
 set -eu
 
@@ -86,6 +88,8 @@ fetch_one() {
 	case $series in
 	6.1)  meta=linux-image-amd64;      abi=${VL_ABI_61:-} ;;
 	6.12) meta=linux-image-6.12-amd64; abi=${VL_ABI_612:-} ;;
+	# Built here, not fetched: KASAN, lockdep, kmemleak... (see the script).
+	6.12-debug) "$top/scripts/debug-kernel.sh" || die "debug kernel failed"; return ;;
 	*) die "unknown series '$series' (want 6.1 or 6.12)" ;;
 	esac
 	if [ -z "$abi" ]; then

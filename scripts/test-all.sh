@@ -34,7 +34,12 @@ cat "$logs/fetch.log"
 declare -A built
 # series ABI: the kernel series (6.1 or 6.12) of an ABI fetch-kernels.sh printed.
 series() {
-	case $1 in 6.1.*) echo 6.1 ;; 6.12.*) echo 6.12 ;; *) echo "${1%%-*}" ;; esac
+	case $1 in
+	6.1.*) echo 6.1 ;;
+	6.12.*-debug) echo 6.12-debug ;;
+	6.12.*) echo 6.12 ;;
+	*) echo "${1%%-*}" ;;
+	esac
 }
 section "module builds (W=1, warnings are failures)"
 while read -r abi kdir; do
