@@ -21,7 +21,11 @@
  */
 void vl_ctl_answer_tmf(struct vl_vq *vq, struct vl_slot *s)
 {
-	u8 resp = s->aborted ? VL_VSCSI_S_ABORTED : s->tmf_resp;
+	/*
+	 * LIO aborts a TMF only for a LUN RESET on the same LUN (or a nexus
+	 * reset), which ends every task there: what the TMF was for is done.
+	 */
+	u8 resp = s->aborted ? VL_VSCSI_S_FUNCTION_COMPLETE : s->tmf_resp;
 	u32 len = 0;
 
 	if (!vl_vscsi_put_tmf_resp(&s->chain, vq->dev->mem, resp))

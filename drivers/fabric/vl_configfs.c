@@ -135,6 +135,7 @@ static struct se_wwn *vl_make_tport(struct target_fabric_configfs *tf,
 		pr_err_ratelimited("target port \"%.*s\": WWPN %.*s is taken by another target port\n",
 				   VL_LOG_NAME, name, VL_LOG_NAME, tport->wwpn);
 		kfree(tport);
+		/* LIO passes any error to mkdir as EINVAL: the log says why. */
 		return ERR_PTR(-EEXIST);
 	}
 	list_add_tail(&tport->node, &vl_tport_list);

@@ -160,8 +160,13 @@ dup_wwpn_rev() {
 	rmdir $CFS/vhost/fc.naa.5001405000000555
 	return $_r
 }
-refuse "[dup-wwpn] mkdir fc.naa.X while naa.X exists: EEXIST" "File exists" dup_wwpn
-refuse "[dup-wwpn] mkdir naa.X while fc.naa.X exists: EEXIST" "File exists" dup_wwpn_rev
+# LIO turns every error of a fabric's make_wwn into EINVAL; the kernel log
+# says which it was.
+taken() { dmesg | grep -c 'WWPN naa.500140500000055[45] is taken by another target port'; }
+t0=$(taken)
+refuse "[dup-wwpn] mkdir fc.naa.X while naa.X exists is refused" "Invalid argument" dup_wwpn
+refuse "[dup-wwpn] mkdir naa.X while fc.naa.X exists is refused" "Invalid argument" dup_wwpn_rev
+same "[dup-wwpn] the kernel log says the WWPN is taken, once each" $(( $(taken) - t0 )) 2
 check "[dup-wwpn] no oops, BUG, WARNING or KASAN report in the kernel log" klog_clean
 
 # ---- guest input ----
