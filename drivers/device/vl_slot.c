@@ -199,8 +199,12 @@ void vl_slot_put(struct vl_slot *s)
 	llist_add(&s->node, &vq->free);
 	if (atomic_dec_and_test(&vq->inflight))
 		wake_up(&vq->drained);
-	/* A control request waits for a free slot, with kicks off. */
-	if (xchg(&vq->slot_wanted, 0))
+	/*
+	 * A control request waits for a free slot, with kicks off.  Read
+	 * first: no locked instruction per I/O on request queues (the
+	 * llist_add() above is the barrier vl_ctl_one() pairs with).
+	 */
+	if (READ_ONCE(vq->slot_wanted) && xchg(&vq->slot_wanted, 0))
 		vl_vq_queue_work(vq);
 	percpu_ref_put(&dev->ref);
 }
