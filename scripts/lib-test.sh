@@ -46,6 +46,10 @@ vl_sig() {
 # VL_HEARTBEAT names a file, it is rewritten whenever WATCHED changed, so
 # that a watcher around this one (guest-init.sh around a test, vm-run.sh
 # around the guest) sees the progress too.  Polls every VL_WATCH_POLL (5) s.
+# VL_WATCH_READY="FILE SECONDS": CMD must also create FILE within SECONDS
+# (output alone is no proof of life: a guest kernel hung in early boot
+# under TCG keeps printing RCU stall reports); if it does not, CMD is
+# killed and vl_watch returns 125.
 vl_watch() {
 	_vw_name=$1 _vw_stall=$2 _vw_ceil=$3 _vw_files=$4
 	shift 4
@@ -65,7 +69,17 @@ vl_watch() {
 			_vw_sig=$_vw_s _vw_last=$_vw_now
 			[ -n "${VL_HEARTBEAT:-}" ] &&
 				echo "$_vw_name $_vw_now" >"$VL_HEARTBEAT"
-		elif [ $((_vw_now - _vw_last)) -ge "$_vw_stall" ] &&
+		fi
+		if [ -n "${VL_WATCH_READY:-}" ] &&
+		     [ ! -e "${VL_WATCH_READY% *}" ] &&
+		     [ $((_vw_now - _vw_t0)) -ge "${VL_WATCH_READY##* }" ] &&
+		     kill -0 "$_vw_pid" 2>/dev/null; then
+			VL_WATCH_WHY="$_vw_name: no ${VL_WATCH_READY% *} within ${VL_WATCH_READY##* }s, killed"
+			kill -TERM "$_vw_pid" 2>/dev/null
+			wait "$_vw_pid"
+			return 125
+		fi
+		if [ $((_vw_now - _vw_last)) -ge "$_vw_stall" ] &&
 		     kill -0 "$_vw_pid" 2>/dev/null; then
 			VL_WATCH_WHY="$_vw_name: stalled: no progress for ${_vw_stall}s (nothing new in $_vw_files), killed after $((_vw_now - _vw_t0))s"
 			kill -TERM "$_vw_pid" 2>/dev/null

@@ -24,8 +24,11 @@
 #   DIR/<test>.log       each test's output
 #   DIR/checks           "PASS <test>: <what>" / "FAIL <test>: <what>" lines
 #   DIR/current          the test running (or last run)
+#   DIR/booted           written by guest-init.sh when it starts
 # A timeout or stall is a FAIL line in DIR/checks naming the test that was
 # running, followed by "    | " lines: the end of its log and of the console.
+# A boot that does not reach guest-init.sh within VL_BOOT_WAIT (600) s is
+# retried once (VL_BOOT_TRIES=2).
 # Per test (tests/vm/guest-init.sh): VL_TEST_STALL (600) seconds without
 # output, VL_TEST_TIMEOUT (3600) seconds in all; per nested QEMU (tests
 # 60, 70, the demo): VL_NESTED_STALL (300) seconds without output.
@@ -111,17 +114,32 @@ echo "vm-run: booting $abi for: $*"
 timeout=${timeout:-$((1800 * $#))}
 stall=${VL_VM_STALL:-900}
 unset VL_HEARTBEAT
-start=$(date +%s)
-vl_watch "vm-$abi" "$stall" "$timeout" "$out" qemu-system-x86_64 \
-	-accel tcg -cpu max -smp 2 -m "$mem" -nographic -no-reboot \
-	-nic none -serial "file:$out/console.log" -monitor none \
-	-kernel "$top/.cache/kernels/$abi/vmlinuz" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 secretmem.enable=1 rdinit=/init" \
-	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-	-virtfs local,path="$out",mount_tag=results,security_model=none,multidevs=remap \
-	</dev/null >"$out/qemu.log" 2>&1
-rc=$?
-echo "vm-run: $abi finished in $(( $(date +%s) - start ))s (qemu exit $rc)"
+boot() {
+	vl_watch "vm-$abi" "$stall" "$timeout" "$out" qemu-system-x86_64 \
+		-accel tcg -cpu max -smp 2 -m "$mem" -nographic -no-reboot \
+		-nic none -serial "file:$out/console.log" -monitor none \
+		-kernel "$top/.cache/kernels/$abi/vmlinuz" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 oops=panic loglevel=4 secretmem.enable=1 rdinit=/init" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-virtfs local,path="$out",mount_tag=results,security_model=none,multidevs=remap \
+		</dev/null >"$out/qemu.log" 2>&1
+}
+# A boot that never reaches guest-init.sh (it writes DIR/booted first
+# thing) within VL_BOOT_WAIT (600) s is a hung boot: TCG guests very
+# rarely hang in early boot (seen once: "rcu_preempt kthread timer wakeup
+# didn't happen", no init after 8 min), before any of our code runs.  It
+# is retried, up to VL_BOOT_TRIES (2) boots in all; the hung boot's
+# console is kept as console-hung-N.log.
+start=$(date +%s) try=1
+while :; do
+	VL_WATCH_READY="$out/booted ${VL_BOOT_WAIT:-600}" boot
+	rc=$?
+	[ $rc -eq 125 ] && [ "$try" -lt "${VL_BOOT_TRIES:-2}" ] || break
+	echo "vm-run: $VL_WATCH_WHY: boot $try hung, booting again"
+	mv "$out/console.log" "$out/console-hung-$try.log"
+	try=$((try + 1))
+done
+echo "vm-run: $abi finished in $(( $(date +%s) - start ))s (qemu exit $rc, boot $try)"
 
 # What the guest was doing: the test it ran last, the end of that test's
 # log and of the console.
@@ -132,7 +150,10 @@ doing() {
 	[ -n "$t" ] && vl_detail 15 "$out/$t.log"
 	vl_detail 15 "$out/console.log" "$out/qemu.log"
 }
-if [ $rc -eq 124 ]; then
+if [ $rc -eq 125 ]; then
+	echo "FAIL vm-$abi: $VL_WATCH_WHY: the guest did not reach guest-init.sh in $try boots" >>"$out/checks"
+	doing >>"$out/checks"
+elif [ $rc -eq 124 ]; then
 	echo "FAIL vm-$abi: $VL_WATCH_WHY, while running $(cat "$out/current" 2>/dev/null || echo its set-up)" >>"$out/checks"
 	doing >>"$out/checks"
 elif [ ! -f "$out/done" ]; then

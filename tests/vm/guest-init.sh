@@ -10,6 +10,7 @@
 R=/tmp/vl-results
 # shellcheck source=/dev/null
 . "$R/plan"
+: >"$R/booted"	# vm-run.sh's boot watchdog waits for it
 # shellcheck source=scripts/lib-test.sh
 . "$VL_REPO/scripts/lib-test.sh"
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
