@@ -9,6 +9,11 @@
  * SIGUSR1 comes if that is sooner, then posts them and kicks: events raised
  * in between find no buffer; a device may keep them for the buffers or
  * report VIRTIO_SCSI_T_EVENTS_MISSED.  --seconds counts from the posting.
+ *
+ * --until-signal: the test sends SIGUSR1 once its changes are done (as
+ * well); the watcher runs until then, however slow the changes were, and
+ * then until --seconds pass with no new event: the window follows the
+ * device's progress instead of the clock.
  */
 #include <errno.h>
 #include <signal.h>
@@ -83,13 +88,29 @@ static void on_usr1(int sig)
 	post_now = 1;
 }
 
+/* --until-signal: no end before SIGUSR1, then --seconds after the last
+ * of SIGUSR1 and the latest event. */
+static int64_t quiet_end(const struct vl_opts *o, int64_t end, int64_t now,
+			 bool *signalled, bool event)
+{
+	if (!o->until_signal)
+		return end;
+	if (!*signalled) {
+		if (!post_now)
+			return INT64_MAX;
+		*signalled = true;
+		return now + (int64_t)(o->seconds * 1e9);
+	}
+	return event ? now + (int64_t)(o->seconds * 1e9) : end;
+}
+
 int run_events(const struct vl_opts *o)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
 	static struct vdev d;
 	struct gvq *vq;
 	int64_t start, end, post_at;
-	bool posted = false;
+	bool posted = false, signalled = false;
 	unsigned int n = 0;
 	int ret = 0, rc = 1;
 
@@ -116,22 +137,26 @@ int run_events(const struct vl_opts *o)
 				goto out;
 			}
 			posted = true;
-			until = end = now + (int64_t)(o->seconds * 1e9);
+			end = now + (int64_t)(o->seconds * 1e9);
 			printf("POSTED: %u event buffers\n", VL_EVENT_BUFS);
 			fflush(stdout);
 		}
+		until = end = quiet_end(o, end, now, &signalled, false);
 		while ((ret = gvq_get_used(vq, &cookie, &len)) > 0) {
 			print_event(cookie, len);
 			n++;
+			end = quiet_end(o, end, now, &signalled, true);
 			if (repost(vq, &d, cookie) < 0)
 				goto out;
 			gvq_kick(vq);
 		}
 		if (ret < 0 || (posted && now >= end))
 			break;
-		/* Not posted yet: look at the clock and SIGUSR1 often. */
+		/* Look at the clock and SIGUSR1 often until they matter no more. */
 		if (!posted)
 			until = now + 50000000 < post_at ? now + 50000000 : post_at;
+		else if (!signalled && o->until_signal)
+			until = now + 50000000;
 		ret = gvq_wait(vq, until);
 		if (ret && ret != -ETIMEDOUT)
 			break;

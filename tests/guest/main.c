@@ -61,13 +61,16 @@ static const char usage[] =
 "  --fast-lun L        LUN for the cases' verified I/O (--lun)\n"
 "events:\n"
 "  --late-events MS    post the event buffers only MS ms after READY, or\n"
-"                      at SIGUSR1 if that comes first\n";
+"                      at SIGUSR1 if that comes first\n"
+"  --until-signal      run until SIGUSR1, then until --seconds pass with\n"
+"                      no new event (the test's changes are done)\n";
 
 enum {
 	O_DEV = 256, O_WWPN, O_TARGET, O_LUN, O_EXPECT_LUNS, O_QUEUES, O_RING,
 	O_TIMEOUT, O_MEM, O_GPA, O_SPLIT, O_SECRET, O_NO_EIDX, O_NO_IND, O_ANY,
 	O_NO_V1, O_NO_HP, O_BAD_TGT, O_UNK_LUN, O_VERBOSE, O_DEPTH, O_BS,
-	O_RW, O_MIX, O_SECONDS, O_LABEL, O_LATE, O_EXTRA, O_ONLY, O_SKIP,
+	O_RW, O_MIX, O_SECONDS, O_LABEL, O_LATE, O_UNTIL_SIG, O_EXTRA, O_ONLY,
+	O_SKIP,
 	O_CASE, O_FAST_LUN, O_HELP,
 };
 
@@ -99,6 +102,7 @@ static const struct option longopts[] = {
 	{ "seconds", required_argument, NULL, O_SECONDS },
 	{ "label", required_argument, NULL, O_LABEL },
 	{ "late-events", required_argument, NULL, O_LATE },
+	{ "until-signal", no_argument, NULL, O_UNTIL_SIG },
 	{ "extra-layouts", no_argument, NULL, O_EXTRA },
 	{ "only", required_argument, NULL, O_ONLY },
 	{ "skip", required_argument, NULL, O_SKIP },
@@ -208,6 +212,7 @@ static void parse_opt(struct vl_opts *o, int c, const char *a)
 	case O_ONLY: o->only = a; break;
 	case O_SKIP: o->skip = a; break;
 	case O_LATE: o->late_events_ms = (unsigned int)num(a, 3600000); break;
+	case O_UNTIL_SIG: o->until_signal = true; break;
 	case O_CASE: o->scase = a; break;
 	case O_FAST_LUN: o->fast_lun = (unsigned int)num(a, 16383); break;
 	case O_HELP: fputs(usage, stdout); exit(0);

@@ -56,6 +56,7 @@ struct vl_opts {
 	double seconds;
 	/* events */
 	unsigned int late_events_ms;
+	bool until_signal;		/* end --seconds after SIGUSR1 */
 	/* safety */
 	const char *scase;
 	unsigned int fast_lun;		/* verified I/O of the cases */

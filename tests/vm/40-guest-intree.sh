@@ -75,9 +75,9 @@ check "hotplug event: TRANSPORT_RESET, reason RESCAN, LUN 2" \
 	grep -q '^EVENT: type=TRANSPORT_RESET missed=0 reason=RESCAN .* target=1 lun=2 ' /tmp/vlg-ev1.out
 check "hot-unplug event: TRANSPORT_RESET, reason REMOVED, LUN 2" \
 	grep -q '^EVENT: type=TRANSPORT_RESET missed=0 reason=REMOVED .* target=1 lun=2 ' /tmp/vlg-ev1.out
-check "event watcher with buffers posted 2 s late, LUN 2 linked and unlinked" \
+check "event watcher with buffers posted after LUN 2 was linked and unlinked" \
 	vlg_watch_events /tmp/vlg-ev2.out $T $H 1 --dev $DEV --wwpn $W --seconds 4 \
-		--late-events 2000
+		--late-events 3600000
 check "events with no buffer posted come back as EVENTS_MISSED" \
 	grep -q '^EVENT: .* missed=1 ' /tmp/vlg-ev2.out
 sed 's/^/  ev1: /' /tmp/vlg-ev1.out

@@ -251,16 +251,18 @@ vlg_hotplug() {
 }
 
 # vlg_watch_events OUT TPG BACKSTORE N VLG-ARGS...: run `vl-guest VLG-ARGS
-# events` in the background (output in OUT), do vlg_hotplug TPG BACKSTORE N
-# once it is READY, then send it SIGUSR1 (a watcher started with
-# --late-events posts its buffers now), wait for it to end and show its
-# output.
+# --until-signal events` in the background (output in OUT), do vlg_hotplug
+# TPG BACKSTORE N once it is READY, then send it SIGUSR1 (a watcher started
+# with --late-events posts its buffers now), wait for it to end and show
+# its output.  The watcher's --seconds count from the signal and from each
+# event after it, so a slow kernel's LUN changes cannot outrun it; its own
+# --timeout bounds each of its waits (READY: until it ends).
 vlg_watch_events() {
 	_o=$1 _wt=$2 _wb=$3 _wn=$4
 	shift 4
-	"$VLG" "$@" events >"$_o" 2>&1 &
+	"$VLG" "$@" --until-signal events >"$_o" 2>&1 &
 	_p=$!
-	vlg_wait_line "$_o" '^READY' 10 $_p && vlg_hotplug "$_wt" "$_wb" "$_wn"
+	vlg_wait_line "$_o" '^READY' 3600 $_p && vlg_hotplug "$_wt" "$_wb" "$_wn"
 	_r=$?
 	kill -USR1 $_p 2>/dev/null
 	wait $_p || _r=1
