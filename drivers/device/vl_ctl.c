@@ -123,15 +123,16 @@ static int vl_ctl_submit_tmf(struct vl_vq *vq, struct vl_slot *s,
 	s->tmf = true;
 	s->tmr = type;
 	s->data_in = false;
+	s->reset_bucket = vl_reset_bucket(ctrl->target, ctrl->lun);
 	vl_slot_submitted(s);
 	if (type == TMR_LUN_RESET)
-		atomic_inc(&dev->resets);
+		atomic_inc(&dev->resets[s->reset_bucket]);
 	ret = target_submit_tmr(se, tpg->nexus->se_sess, s->vcmd.sense_buf,
 				ctrl->lun, NULL, type, GFP_KERNEL, ctrl->tag,
 				TARGET_SCF_ACK_KREF);
 	if (ret) {
 		if (type == TMR_LUN_RESET)
-			atomic_dec(&dev->resets);
+			atomic_dec(&dev->resets[s->reset_bucket]);
 		vl_slot_put(s);		/* LIO's reference: it never took it */
 	}
 	return ret;

@@ -92,6 +92,16 @@
  */
 #define VL_COPY_MAX_PAGES	16384
 
+/*
+ * LUN RESETs in flight are counted in this many buckets, by LUN (see
+ * vl_reset_bucket()): a command aborted while its bucket counts one is
+ * answered VIRTIO_SCSI_S_RESET, else VIRTIO_SCSI_S_ABORTED.  Two LUNs
+ * share a bucket only 16 apart (or on other targets), where an ABORT TASK
+ * victim racing the other LUN's reset would be answered RESET: either
+ * answer makes a Linux or QEMU guest retry.
+ */
+#define VL_RESET_BUCKETS	16
+
 /* Guest page size of the dirty log: one bit per 4 KiB (VHOST_PAGE_SIZE). */
 #define VL_LOG_PAGE		0x1000ULL
 
@@ -153,10 +163,11 @@ enum vl_slot_state {
  * @data_in: the guest's data is written by the device (pages get dirtied)
  * @tmf: a task management function from the control queue, not a command
  * @aborted: LIO aborted the command without status (aborted_task)
- * @reset: aborted while a LUN RESET was under way: answered
+ * @reset: aborted while a LUN RESET of its LUN was under way: answered
  *	   VIRTIO_SCSI_S_RESET rather than VIRTIO_SCSI_S_ABORTED
  * @abort_counted: the command counts in vl_dev.aborts_unanswered
  * @tmr: a TMF's LIO function (TMR_*)
+ * @reset_bucket: a LUN RESET's index in vl_dev.resets
  * @tmf_resp: a TMF's virtio-scsi response, copied from LIO's se_tmr_req
  *	      in queue_tm_rsp (that request may be gone by the time the
  *	      worker answers)
@@ -189,6 +200,7 @@ struct vl_slot {
 	bool			reset;
 	bool			abort_counted;
 	u8			tmr;
+	u8			reset_bucket;
 	u8			tmf_resp;
 	u8			state;
 	refcount_t		refs;
@@ -313,8 +325,9 @@ struct vl_worker {
  * @copy_pages: pages held by the copy fallback, at most VL_COPY_MAX_PAGES
  * @aborts_unanswered: commands LIO aborted whose answer the guest has not
  *		       got yet; TMF answers wait for it to be 0
- * @resets: reset TMFs (LUN RESET) LIO is working on: commands aborted
- *	    meanwhile are answered VIRTIO_SCSI_S_RESET
+ * @resets: LUN RESETs LIO is working on, counted per LUN bucket
+ *	    (vl_reset_bucket()): commands of such a LUN aborted meanwhile are
+ *	    answered VIRTIO_SCSI_S_RESET
  * @tmf_rs: the rate of TMFs handed to LIO (VL_TMF_BURST)
  * @tmf_timer: serves the control queue again after TMFs were held back
  * @log_lock: protects @log_ctx against VHOST_SET_LOG_FD, which swaps it
@@ -350,7 +363,7 @@ struct vl_dev {
 	struct work_struct	free_work;
 	atomic_t		copy_pages;
 	atomic_t		aborts_unanswered;
-	atomic_t		resets;
+	atomic_t		resets[VL_RESET_BUCKETS];
 	struct ratelimit_state	tmf_rs;
 	struct timer_list	tmf_timer;
 	spinlock_t		log_lock;	/* protects @log_ctx */
@@ -403,6 +416,12 @@ void vl_log_used(struct vl_vq *vq);
 static inline bool vl_logging(const struct vl_dev *dev)
 {
 	return (dev->features & BIT_ULL(VHOST_F_LOG_ALL)) && dev->log_base;
+}
+
+/* The vl_dev.resets bucket of a target and LUN. */
+static inline u8 vl_reset_bucket(u8 target, u16 lun)
+{
+	return (target + lun) % VL_RESET_BUCKETS;
 }
 
 /* vl_slot.c */

@@ -299,9 +299,12 @@ void vl_dev_cmd_aborted(struct vl_cmd *cmd)
 	s->aborted = true;
 	if (s->tmf) {
 		if (s->tmr == TMR_LUN_RESET)
-			atomic_dec(&dev->resets);
+			atomic_dec(&dev->resets[s->reset_bucket]);
 	} else {
-		s->reset = atomic_read(&dev->resets) > 0;
+		u8 b = vl_reset_bucket(s->req.target, s->req.lun);
+
+		/* A reset of its LUN is counted until LIO completes it. */
+		s->reset = atomic_read(&dev->resets[b]) > 0;
 		/* Counted before the TMF that aborted it can complete. */
 		s->abort_counted = true;
 		atomic_inc(&dev->aborts_unanswered);
@@ -316,7 +319,7 @@ void vl_dev_tmr_complete(struct vl_cmd *cmd)
 	/* LIO frees se_tmr_req with the command: keep the result only. */
 	s->tmf_resp = vl_tmf_response(cmd->se_cmd.se_tmr_req->response);
 	if (s->tmr == TMR_LUN_RESET)
-		atomic_dec(&s->vq->dev->resets);
+		atomic_dec(&s->vq->dev->resets[s->reset_bucket]);
 	vl_slot_done(s);
 }
 

@@ -55,10 +55,12 @@ static const char usage[] =
 "                      posted)\n"
 "safety:\n"
 "  --case NAME         the one case to run: varlen tmf-flood refused-num\n"
-"                      refused-mem abort-reset during-mem-table\n"
+"                      refused-mem abort-reset abort-other-lun\n"
+"                      during-mem-table\n"
 "                      during-vring-num during-vring-base guest-reset\n"
 "                      kill-wait close hold (see guest-driver.md)\n"
 "  --fast-lun L        LUN for the cases' verified I/O (--lun)\n"
+"  --other-lun L       a second slow LUN, another backstore\n"
 "events:\n"
 "  --late-events MS    post the event buffers only MS ms after READY, or\n"
 "                      at SIGUSR1 if that comes first\n"
@@ -71,7 +73,7 @@ enum {
 	O_NO_V1, O_NO_HP, O_BAD_TGT, O_UNK_LUN, O_VERBOSE, O_DEPTH, O_BS,
 	O_RW, O_MIX, O_SECONDS, O_LABEL, O_LATE, O_UNTIL_SIG, O_EXTRA, O_ONLY,
 	O_SKIP,
-	O_CASE, O_FAST_LUN, O_HELP,
+	O_CASE, O_FAST_LUN, O_OTHER_LUN, O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -108,6 +110,7 @@ static const struct option longopts[] = {
 	{ "skip", required_argument, NULL, O_SKIP },
 	{ "case", required_argument, NULL, O_CASE },
 	{ "fast-lun", required_argument, NULL, O_FAST_LUN },
+	{ "other-lun", required_argument, NULL, O_OTHER_LUN },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -169,6 +172,7 @@ static void defaults(struct vl_opts *o)
 	o->mix = 70;
 	o->seconds = 10;
 	o->fast_lun = ~0U;		/* = --lun */
+	o->other_lun = ~0U;
 }
 
 static void parse_opt(struct vl_opts *o, int c, const char *a)
@@ -215,6 +219,7 @@ static void parse_opt(struct vl_opts *o, int c, const char *a)
 	case O_UNTIL_SIG: o->until_signal = true; break;
 	case O_CASE: o->scase = a; break;
 	case O_FAST_LUN: o->fast_lun = (unsigned int)num(a, 16383); break;
+	case O_OTHER_LUN: o->other_lun = (unsigned int)num(a, 16383); break;
 	case O_HELP: fputs(usage, stdout); exit(0);
 	default: die("bad option%s", "");
 	}

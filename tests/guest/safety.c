@@ -261,17 +261,17 @@ static bool verify_io(unsigned int q, uint64_t lba, const char *what)
 }
 
 /*
- * TEST UNIT READY on the slow LUN until GOOD: takes the UNIT ATTENTION an
- * earlier case's reset left (it costs no disk I/O), so that the slow
- * commands of this case can be expected GOOD.
+ * TEST UNIT READY on @lun until GOOD: takes the UNIT ATTENTION an earlier
+ * case's reset or a LUN change left (it costs no disk I/O), so that the
+ * slow commands of this case can be expected GOOD.
  */
-static void clear_ua(void)
+static void clear_ua_lun(unsigned int lun)
 {
 	struct scsi_io io;
 	int i;
 
 	for (i = 0; i < 4; i++) {
-		prep_rw(&io, false, 0, NULL);
+		prep_lun(&io, lun, false, 0, NULL);
 		io.din_len = 0;
 		memset(io.cdb, 0, sizeof(io.cdb));
 		exec(0, &io, "TEST UNIT READY answered");
@@ -279,6 +279,12 @@ static void clear_ua(void)
 			return;
 		info("TEST UNIT READY: %s", describe(&io));
 	}
+}
+
+/* The same on the case's slow LUN. */
+static void clear_ua(void)
+{
+	clear_ua_lun(F.o->lun);
 }
 
 /* ---- control queue, asynchronous ------------------------------------ */
@@ -289,7 +295,8 @@ struct tmf {
 	bool read_done_after;		/* READ answered when we saw this */
 };
 
-static int tmf_submit(struct tmf *t, uint32_t subtype, uint64_t tag)
+static int tmf_submit_lun(struct tmf *t, uint32_t subtype, unsigned int lun,
+			  uint64_t tag)
 {
 	struct gvq *vq = &F.d.vq[0];
 	struct sg sg[2] = { { .len = 24 }, { .len = 1, .dev_writes = true } };
@@ -303,7 +310,7 @@ static int tmf_submit(struct tmf *t, uint32_t subtype, uint64_t tag)
 	memset(q, 0, 24);
 	put_le32(q, VIRTIO_SCSI_T_TMF);
 	put_le32(q + 4, subtype);
-	vl_lun(q + 8, F.o->target, F.o->lun);
+	vl_lun(q + 8, F.o->target, lun);
 	put_le64(q + 16, tag);
 	t->resp[0] = 0xee;
 	t->done = false;
@@ -312,6 +319,11 @@ static int tmf_submit(struct tmf *t, uint32_t subtype, uint64_t tag)
 		return ret;
 	gvq_kick(vq);
 	return 0;
+}
+
+static int tmf_submit(struct tmf *t, uint32_t subtype, uint64_t tag)
+{
+	return tmf_submit_lun(t, subtype, F.o->lun, tag);
 }
 
 static bool tmf_ok(uint8_t r)
@@ -434,8 +446,10 @@ static void refuse_nums(const char *when)
 
 /*
  * Refused SET_VRING_NUM on request queue 0 before SET_ENDPOINT, then the
- * queue set up right; then refused again on the running queue, followed
- * by the right SET_VRING_NUM alone.  Every queue must work after each.
+ * queue set up right; then refused again on the running queue, with no
+ * other ioctl (a refused ioctl leaves the queue as it was: 78020f6 left
+ * it stopped until the next accepted per-queue ioctl), then the right
+ * SET_VRING_NUM alone.  Every queue must work after each.
  */
 static void c_refused_num(void)
 {
@@ -456,6 +470,11 @@ static void c_refused_num(void)
 		verify_io(i, 10 + i, what);
 	}
 	refuse_nums("while running");
+	for (i = 0; i < F.o->queues; i++) {
+		snprintf(what, sizeof(what), "I/O on request queue %u right "
+			 "after the refused ioctls on the running queue", i);
+		verify_io(i, 15 + i, what);
+	}
 	ret = set_num(vq->index, vq->num);
 	ck(!ret, "then SET_VRING_NUM with the right size succeeds", "%s",
 	   strerror(-ret));
@@ -516,6 +535,7 @@ static void c_abort_reset(void)
 	unsigned int i, nt = 0;
 	int ret;
 
+	clear_ua();			/* an earlier case's reset */
 	if (submit_reads(0, &io, buf, 1, 7) != 1)
 		give_up("submit the READ", -ENOSPC);
 	usleep(300000);			/* LIO has it */
@@ -561,6 +581,63 @@ static void c_abort_reset(void)
 	   "before", t[1].read_done_after ? "after" : "before");
 	no_extra_answers(0);
 	verify_io(0, 40, "I/O after the TMFs");
+}
+
+/*
+ * A slow READ on --lun (A) and one on --other-lun (B, another backstore);
+ * then ABORT TASK for B's READ and LUN RESET of A, without waiting: A's
+ * READ is answered RESET, B's ABORTED (virtio 1.2, 5.6.6.1), although B's
+ * was aborted while A's reset was in LIO.  Both TMFs succeed.
+ */
+static void c_abort_other_lun(void)
+{
+	struct gvq *cq = &F.d.vq[0], *rq = vdev_reqq(&F.d, 0);
+	uint8_t buf[2][BLK];
+	struct tmf t[2] = { { 0 } };
+	struct scsi_io io[2];
+	int64_t dl = deadline();
+	void *cookie;
+	unsigned int i;
+	int ret;
+
+	if (F.o->other_lun == ~0U)
+		give_up("--other-lun given", -EINVAL);
+	clear_ua();
+	clear_ua_lun(F.o->other_lun);
+	prep_rw(&io[0], false, 7, buf[0]);
+	prep_lun(&io[1], F.o->other_lun, false, 7, buf[1]);
+	for (i = 0; i < 2; i++)
+		if (scsi_submit(&F.d, rq, &io[i], &layout_std))
+			give_up("submit the READs", -ENOSPC);
+	gvq_kick(rq);
+	usleep(300000);			/* LIO has them */
+	if (tmf_submit_lun(&t[0], VIRTIO_SCSI_T_TMF_ABORT_TASK,
+			   F.o->other_lun, io[1].tag) ||
+	    tmf_submit_lun(&t[1], VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET,
+			   F.o->lun, 0))
+		give_up("submit the TMFs", -ENOSPC);
+	while (!t[0].done || !t[1].done || !io[0].done || !io[1].done) {
+		while ((ret = gvq_get_used(cq, &cookie, NULL)) > 0)
+			for (i = 0; i < 2; i++)
+				t[i].done |= cookie == t[i].resp;
+		if (ret < 0)
+			give_up("control queue answers", ret);
+		if (gvq_more_used(rq) && (ret = scsi_reap(rq, dl)) < 0)
+			give_up("one answer per READ", ret);
+		if (now_ns() > dl)
+			give_up("every TMF and READ answered in time", -ETIMEDOUT);
+		usleep(1000);
+	}
+	ck(tmf_ok(t[0].resp[0]) && tmf_ok(t[1].resp[0]),
+	   "ABORT TASK (LUN B) and LUN RESET (LUN A) succeed",
+	   "responses %u, %u", t[0].resp[0], t[1].resp[0]);
+	ck(io[0].res.response == VIRTIO_SCSI_S_RESET,
+	   "LUN A's READ, cancelled by its LUN RESET, answered RESET", "%s",
+	   describe(&io[0]));
+	ck(io[1].res.response == VIRTIO_SCSI_S_ABORTED,
+	   "LUN B's READ, cancelled by ABORT TASK during A's reset, answered "
+	   "ABORTED", "%s", describe(&io[1]));
+	no_extra_answers(0);
 }
 
 /*
@@ -786,6 +863,7 @@ static const struct {
 	{ "refused-num", c_refused_num, false },
 	{ "refused-mem", c_refused_mem, true },
 	{ "abort-reset", c_abort_reset, true },
+	{ "abort-other-lun", c_abort_other_lun, true },
 	{ "during-mem-table", NULL, true },
 	{ "during-vring-num", NULL, true },
 	{ "during-vring-base", NULL, true },

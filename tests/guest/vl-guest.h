@@ -60,6 +60,7 @@ struct vl_opts {
 	/* safety */
 	const char *scase;
 	unsigned int fast_lun;		/* verified I/O of the cases */
+	unsigned int other_lun;		/* abort-other-lun's LUN B */
 };
 
 /* ---- little-endian accessors for guest-visible memory ------------------ */

@@ -4,7 +4,7 @@
 # guest's safety cases (vl-guest --case NAME safety, tests/guest/safety.c),
 # each its own process so that it can be timed and killed, on LUN 0 = iblock
 # over a device-mapper "delay" target (every I/O takes VL_SAFETY_DELAY_MS),
-# LUN 1 = rd_mcp.  After each case the kernel log must be free of oopses,
+# LUN 1 = rd_mcp, LUN 2 = a second such slow device.  After each case the kernel log must be free of oopses,
 # BUGs, WARNINGs and KASAN reports.  The cases that crashed the host at
 # 78020f6 (teardown with commands in LIO) come last, so that a crash costs
 # only them; each is bounded in time.
@@ -14,9 +14,9 @@ W=naa.5001405000000552          # the vhost WWPN
 I=naa.5001405000000553          # the nexus
 T=$CFS/vhost/$W/tpgt_1
 SLOW=$CFS/core/iblock_55/vl_slow
+SLOW2=$CFS/core/iblock_55/vl_slow2
 FAST=$CFS/core/rd_mcp_55/vl_fast
-IMG=/tmp/vl-slow.img
-DM=vl_slow
+DM=vl_slow			# and vl_slow2; images in /tmp/<name>.img
 # 15 s: long enough that "returns promptly" (under half of it) and
 # "waits for the answers" cannot be confused on a busy TCG guest, short
 # enough for make check.  To show 78020f6's bounded 30 s drains for what
@@ -50,30 +50,41 @@ klog_clean() {
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-# slow_config: LUN 0 iblock over dm-delay over a loop device, LUN 1 rd_mcp.
+# slow_dev NAME SIZE: a dm-delay device NAME over a loop device on
+# /tmp/NAME.img.
+slow_dev() {
+	truncate -s "$2" /tmp/"$1".img && _loop=$(losetup -f --show /tmp/"$1".img) &&
+	dmsetup create "$1" --table "0 $(blockdev --getsz "$_loop") delay $_loop 0 $DELAY_MS" &&
+	{ [ -b /dev/mapper/"$1" ] || dmsetup mknodes "$1"; }
+}
+
+# slow_config: LUN 0 iblock over dm-delay over a loop device, LUN 1 rd_mcp,
+# LUN 2 another (small) slow device.
 slow_config() {
 	modprobe dm_delay && modprobe loop && modprobe target_core_iblock &&
-	truncate -s 64M $IMG && _loop=$(losetup -f --show $IMG) &&
-	dmsetup create $DM --table "0 $(blockdev --getsz "$_loop") delay $_loop 0 $DELAY_MS" &&
-	{ [ -b /dev/mapper/$DM ] || dmsetup mknodes $DM; } &&
-	mkdir -p $SLOW $FAST &&
+	slow_dev $DM 64M && slow_dev ${DM}2 8M &&
+	mkdir -p $SLOW $SLOW2 $FAST &&
 	put $SLOW/control udev_path=/dev/mapper/$DM && put $SLOW/enable 1 &&
+	put $SLOW2/control udev_path=/dev/mapper/${DM}2 && put $SLOW2/enable 1 &&
 	put $FAST/control rd_pages=8192 && put $FAST/enable 1 &&
-	mkdir -p $T/lun/lun_0 $T/lun/lun_1 &&
+	mkdir -p $T/lun/lun_0 $T/lun/lun_1 $T/lun/lun_2 &&
 	ln -s $SLOW $T/lun/lun_0/port0 && ln -s $FAST $T/lun/lun_1/port1 &&
+	ln -s $SLOW2 $T/lun/lun_2/port2 &&
 	put $T/nexus $I
 }
 
 slow_teardown() {
-	rm -f $T/lun/lun_0/port0 $T/lun/lun_1/port1
-	rmdir $T/lun/lun_0 $T/lun/lun_1 2>/dev/null
+	rm -f $T/lun/lun_0/port0 $T/lun/lun_1/port1 $T/lun/lun_2/port2
+	rmdir $T/lun/lun_0 $T/lun/lun_1 $T/lun/lun_2 2>/dev/null
 	[ -n "$(cat $T/nexus 2>/dev/null)" ] && put $T/nexus NULL
 	rmdir $T $CFS/vhost/$W $CFS/vhost 2>/dev/null
-	rmdir $SLOW $CFS/core/iblock_55 $FAST $CFS/core/rd_mcp_55 2>/dev/null
-	dmsetup remove $DM 2>/dev/null
-	losetup -j $IMG | cut -d: -f1 | while read -r _l; do losetup -d "$_l"; done
-	rm -f $IMG
-	[ ! -e $T ] && [ ! -e $SLOW ] && [ ! -e $FAST ]
+	rmdir $SLOW $SLOW2 $CFS/core/iblock_55 $FAST $CFS/core/rd_mcp_55 2>/dev/null
+	for _d in $DM ${DM}2; do
+		dmsetup remove $_d 2>/dev/null
+		losetup -j /tmp/$_d.img | cut -d: -f1 | while read -r _l; do losetup -d "$_l"; done
+		rm -f /tmp/$_d.img
+	done
+	[ ! -e $T ] && [ ! -e $SLOW ] && [ ! -e $SLOW2 ] && [ ! -e $FAST ]
 }
 
 # vlg_case NAME [ARGS...]: run one case to its end (bounded), output in
@@ -139,7 +150,7 @@ settle() { sleep $((DELAY_S + 2)); }
 
 check "load target_core_mod" modprobe target_core_mod
 check "load vhost_lio" vl_load
-check "configfs: LUN 0 iblock over dm-delay ${DELAY_MS} ms, LUN 1 rd_mcp, nexus" slow_config
+check "configfs: LUNs 0 and 2 iblock over dm-delay ${DELAY_MS} ms, LUN 1 rd_mcp, nexus" slow_config
 KBAD0=$(klog_bad | wc -l)
 same "kernel log clean before the cases" "$KBAD0" 0
 
@@ -191,6 +202,8 @@ case_ok refused-mem
 # (each case waits for its slow commands: nothing is left in LIO after it)
 vlg_case abort-reset
 case_ok abort-reset
+vlg_case abort-other-lun --other-lun 2
+case_ok abort-other-lun
 for c in during-mem-table during-vring-num during-vring-base; do
 	vlg_case $c
 	case_ok $c
