@@ -120,8 +120,18 @@ while read -r abi kdir; do
 		vl_bad "VM tests on $abi skipped: the module did not build"
 		continue
 	fi
+	tests=$vmtests
+	# The debug kernel leaves out test 40: Debian 6.12's in-tree
+	# vhost_scsi takes configfs_depend_item() under its tv_tpg_mutex,
+	# the order a LUN link inverts, and the lockdep report that earns
+	# (Documentation/differential.md) turns lockdep off for the rest
+	# of the boot.
+	if [ "$(series "$abi")" = 6.12-debug ] && [ -z "${VL_VM_TESTS:-}" ]; then
+		tests=$(echo "$vmtests" | grep -v 40-guest-intree)
+		vl_skip "[$abi] 40-guest-intree: the in-tree module's lockdep report would blind lockdep"
+	fi
 	# shellcheck disable=SC2086 # a list of tests
-	scripts/vm-run.sh -k "$(series "$abi")" -o "$top/results/$abi" $vmtests >"$logs/vm-$abi.log" 2>&1
+	scripts/vm-run.sh -k "$(series "$abi")" -o "$top/results/$abi" $tests >"$logs/vm-$abi.log" 2>&1
 	head -n 2 "$logs/vm-$abi.log"
 	vl_tally "$top/results/$abi/checks" "[$abi] " 2>/dev/null || {
 		vl_bad "[$abi] the VM run made no check (see $logs/vm-$abi.log)"

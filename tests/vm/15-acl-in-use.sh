@@ -19,7 +19,9 @@ IMG=/tmp/acl15.img
 BS=$CFS/core/fileio_15/acl15
 
 # bounded WHAT SECONDS CMD...: CMD runs in the background and must succeed
-# within SECONDS.  A process stuck in D state cannot be killed, so a
+# within SECONDS, a bound for a deadlock (which never ends), not a timing:
+# 300 s, where the debug kernel took 14 s for targetcli clearconfig.  A
+# process stuck in D state cannot be killed, so a
 # regression would hang the whole test: instead this prints FAIL, shows
 # where the command sleeps, and sets $stuck; the caller then stops touching
 # configfs (bail).  Prints how long CMD took.
@@ -97,8 +99,8 @@ check "the ACL maps lun_0" test -L $A/lun_0/map0
 # iSCSI's cmdsn_depth attribute makes: a vhost ACL has none (documented).
 # Should it ever appear, changing it must reinstate the nexus, not hang.
 if [ -e $A/cmdsn_depth ]; then
-	bounded "change cmdsn_depth of the nexus ACL" 30 \
-		timeout 60 sh -c "/usr/bin/printf '16\\n' >$A/cmdsn_depth"
+	bounded "change cmdsn_depth of the nexus ACL" 300 \
+		timeout 600 sh -c "/usr/bin/printf '16\\n' >$A/cmdsn_depth"
 	bail
 	same "nexus reinstated after cmdsn_depth change" "$(cat $T/nexus)" "$I"
 else
@@ -107,10 +109,10 @@ else
 fi
 
 check "unmap lun_0 from the ACL" rm $A/lun_0/map0
-bounded "rmdir the ACL's mapped LUN" 30 timeout 60 rmdir $A/lun_0
+bounded "rmdir the ACL's mapped LUN" 300 timeout 600 rmdir $A/lun_0
 bail
 mark
-bounded "rmdir the ACL the nexus uses (LUN still linked)" 30 timeout 60 rmdir $A
+bounded "rmdir the ACL the nexus uses (LUN still linked)" 300 timeout 600 rmdir $A
 bail
 check "ACL directory gone" test ! -e $A
 same "nexus dropped: reads empty" "$(cat $T/nexus)" ""
@@ -129,8 +131,8 @@ same "nexus reads empty again" "$(cat $T/nexus)" ""
 # The ACL goes with the nexus still on it and the TPG right after: the
 # close work may still be running when the TPG is freed.
 check "second TPG: ACL for $I and nexus $I, no LUN" acl_nexus_tpg $T2
-bounded "rmdir the nexus ACL, then at once its TPG" 30 \
-	timeout 60 sh -c "rmdir $T2/acls/$I && rmdir $T2"
+bounded "rmdir the nexus ACL, then at once its TPG" 300 \
+	timeout 600 sh -c "rmdir $T2/acls/$I && rmdir $T2"
 bail
 check "second TPG gone" test ! -e $T2
 
@@ -138,7 +140,7 @@ check "second TPG gone" test ! -e $T2
 check "nexus $I, then an ACL for it (LIO converts the demo mode ACL)" \
 	nexus_then_acl
 mark
-bounded "rmdir that ACL" 30 timeout 60 rmdir $A
+bounded "rmdir that ACL" 300 timeout 600 rmdir $A
 bail
 same "nexus dropped again" "$(cat $T/nexus)" ""
 check "and logged" logged "node ACL $I deleted while the nexus used it" 1
@@ -159,7 +161,7 @@ check "targetcli LUN" targetcli /vhost/$WT/tpg1/luns create /backstores/fileio/a
 check "targetcli ACL for the nexus initiator" targetcli /vhost/$WT/tpg1/acls create $N
 check "the ACL maps the LUN" test -d $CFS/vhost/$WT/tpgt_1/acls/$N/lun_0
 mark
-bounded "targetcli clearconfig" 30 timeout 60 targetcli clearconfig confirm=True
+bounded "targetcli clearconfig" 300 timeout 600 sh -c ". $VL_REPO/tests/vm/lib.sh; tc_clear"
 bail
 same "cleared: no WWPN left" "$(count_wwpns $CFS/vhost)" 0
 same "cleared: no backstore left" "$(ls -d $CFS/core/fileio_*/acl15tc 2>/dev/null)" ""

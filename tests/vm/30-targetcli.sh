@@ -56,7 +56,7 @@ cfs_dump() {
 		    -e 's|/nexus = naa\.[0-9a-f]* $|/nexus = (set)|'
 }
 cfs_dump >/tmp/tree-before
-check "clearconfig" tc clearconfig confirm=True
+check "clearconfig" tc_clear
 same "cleared: no WWPN left" "$(count_wwpns $CFS/vhost)" 0
 check "restoreconfig" tc restoreconfig /tmp/saved.json
 cfs_dump >/tmp/tree-after
@@ -67,7 +67,7 @@ norm /tmp/restored.json >/tmp/restored.norm
 check "restored JSON equals the saved JSON" diff -u /tmp/saved.norm /tmp/restored.norm
 check "restored TPG has a nexus again" test -s $CFS/vhost/$W/tpgt_1/nexus
 
-check "clearconfig before unload" tc clearconfig confirm=True
+check "clearconfig before unload" tc_clear
 check "remove the fabric directory" sh -c "test ! -d $CFS/vhost || rmdir $CFS/vhost"
 check "rmmod vhost_lio" rmmod vhost_lio
 check "LIO core unloads" lio_unload

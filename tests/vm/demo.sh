@@ -45,5 +45,5 @@ cat "$NESTED/out/demo.txt" 2>/dev/null
 cat "$NESTED/qemu.log"
 same "QEMU exit status (the guest powered off)" $rc 0
 check "the nested guest's fio verified its data" grep -q '^demo: .*err= 0' "$NESTED/out/demo.txt"
-check "clear the config" targetcli clearconfig confirm=True
+check "clear the config" tc_clear
 check "unload" sh -c "rmdir $CFS/vhost 2>/dev/null; rmmod vhost_lio"

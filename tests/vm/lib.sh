@@ -152,6 +152,28 @@ start_dbus() {
 	dbus-daemon --system --fork
 }
 
+# tc_clear: `targetcli clearconfig confirm=True`.  rtslib's
+# clear_existing() deletes every target, then clears the iSCSI discovery
+# settings, which loads iscsi_target_mod, then deletes the backstores.  The
+# debug kernel (scripts/debug-kernel.sh) has no INET and so no iSCSI
+# target: there the same deletions are made through rtslib without that
+# one step (and an INFO line says so).
+tc_clear() {
+	if modinfo iscsi_target_mod >/dev/null 2>&1; then
+		targetcli clearconfig confirm=True
+		return
+	fi
+	echo "INFO: no iscsi_target_mod: rtslib's clear_existing() without its iSCSI discovery step"
+	python3 -c '
+from rtslib_fb import RTSRoot
+r = RTSRoot()
+for t in list(r.targets):
+    t.delete()
+for so in list(r.storage_objects):
+    so.delete()
+'
+}
+
 # tree_dump DIR: every attribute under a configfs tree with its value, and
 # every symlink with its target, in a stable order (for before/after diffs).
 tree_dump() {
