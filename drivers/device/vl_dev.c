@@ -193,10 +193,11 @@ static int vl_mem_from_user(struct vhost_memory __user *um, struct vl_mem *mem)
 			return -EFAULT;
 		if (r.flags_padding)
 			return -EOPNOTSUPP;
-		if (!PAGE_ALIGNED(r.guest_phys_addr) ||
-		    !PAGE_ALIGNED(r.memory_size) ||
-		    !PAGE_ALIGNED(r.userspace_addr))
-			return -EINVAL;
+		/*
+		 * Any byte range, as vhost takes (its IOTLB is byte-granular):
+		 * a VMM's last region may end mid-page.  Everything after this
+		 * works in bytes; pinning rounds to the pages a buffer touches.
+		 */
 		ret = vl_mem_add_region(mem, r.guest_phys_addr, r.memory_size,
 					r.userspace_addr);
 		if (ret)

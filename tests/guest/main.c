@@ -24,6 +24,9 @@ static const char usage[] =
 "  --mem MIB           guest RAM (256)\n"
 "  --gpa-base ADDR     guest-physical base of RAM (0x40000000)\n"
 "  --split-mem         two RAM regions with a 256 MiB hole between them\n"
+"  --odd-mem           memory table entries that are not whole pages (one\n"
+"                      split 0x1100 bytes into the data, the last one\n"
+"                      ending 256 bytes into a page)\n"
 "  --secret-mem        RAM from memfd_secret(2): pages the device cannot\n"
 "                      pin, so it must copy the data\n"
 "  --no-event-idx      do not negotiate VIRTIO_RING_F_EVENT_IDX\n"
@@ -69,7 +72,7 @@ static const char usage[] =
 
 enum {
 	O_DEV = 256, O_WWPN, O_TARGET, O_LUN, O_EXPECT_LUNS, O_QUEUES, O_RING,
-	O_TIMEOUT, O_MEM, O_GPA, O_SPLIT, O_SECRET, O_NO_EIDX, O_NO_IND, O_ANY,
+	O_TIMEOUT, O_MEM, O_GPA, O_SPLIT, O_ODD, O_SECRET, O_NO_EIDX, O_NO_IND, O_ANY,
 	O_NO_V1, O_NO_HP, O_BAD_TGT, O_UNK_LUN, O_VERBOSE, O_DEPTH, O_BS,
 	O_RW, O_MIX, O_SECONDS, O_LABEL, O_LATE, O_UNTIL_SIG, O_EXTRA, O_ONLY,
 	O_SKIP,
@@ -89,6 +92,7 @@ static const struct option longopts[] = {
 	{ "gpa-base", required_argument, NULL, O_GPA },
 	{ "split-mem", no_argument, NULL, O_SPLIT },
 	{ "secret-mem", no_argument, NULL, O_SECRET },
+	{ "odd-mem", no_argument, NULL, O_ODD },
 	{ "no-event-idx", no_argument, NULL, O_NO_EIDX },
 	{ "no-indirect", no_argument, NULL, O_NO_IND },
 	{ "any-layout", no_argument, NULL, O_ANY },
@@ -193,6 +197,7 @@ static void parse_opt(struct vl_opts *o, int c, const char *a)
 	case O_GPA: o->gpa_base = num(a, 1ULL << 46); break;
 	case O_SPLIT: o->split_mem = true; break;
 	case O_SECRET: o->secret_mem = true; break;
+	case O_ODD: o->odd_mem = true; break;
 	case O_NO_EIDX: o->event_idx = false; break;
 	case O_NO_IND: o->indirect = false; break;
 	case O_ANY: o->any_layout = true; break;

@@ -105,13 +105,41 @@ static int realize(struct vdev *d, vl_report_fn rep)
 	return 0;
 }
 
+/* --odd-mem: where region 0's first entry ends, past its data start. */
+#define ODD_CUT		4352	/* 0x1100: 256 bytes into a page */
+#define ODD_TAIL	3840	/* the last entry ends 256 bytes into a page */
+
+/*
+ * --odd-mem: describe the memory as a VMM with sub-page regions would:
+ * region 0 as two entries split ODD_CUT bytes into its first data arena
+ * (buffers there cross the split), the last region ODD_TAIL bytes short of
+ * its end.  The data arena that ended there loses its last page.
+ */
+static unsigned int odd_entries(struct vdev *d, struct vhost_memory *m)
+{
+	const struct gmem_region *last = &d->mem.r[d->mem.nr - 1];
+	uint64_t cut = d->mem.data[0].start + ODD_CUT;
+	unsigned int i, n = m->nregions;
+
+	memmove(&m->regions[1], &m->regions[0], n * sizeof(m->regions[0]));
+	m->regions[0].memory_size = cut;
+	m->regions[1].guest_phys_addr += cut;
+	m->regions[1].userspace_addr += cut;
+	m->regions[1].memory_size -= cut;
+	m->regions[n].memory_size -= ODD_TAIL;
+	for (i = 0; i < d->mem.nr; i++)
+		if (d->mem.data[i].r == last && d->mem.data[i].end == last->size)
+			d->mem.data[i].end -= 4096;
+	return n + 1;
+}
+
 int vdev_set_mem_table(struct vdev *d, vl_report_fn rep)
 {
 	struct vhost_memory *m;
 	unsigned int i;
 	int ret;
 
-	m = calloc(1, sizeof(*m) + d->mem.nr * sizeof(m->regions[0]));
+	m = calloc(1, sizeof(*m) + (d->mem.nr + 1) * sizeof(m->regions[0]));
 	if (!m)
 		return -ENOMEM;
 	m->nregions = d->mem.nr;
@@ -120,6 +148,8 @@ int vdev_set_mem_table(struct vdev *d, vl_report_fn rep)
 		m->regions[i].memory_size = d->mem.r[i].size;
 		m->regions[i].userspace_addr = (uintptr_t)d->mem.r[i].hva;
 	}
+	if (d->o->odd_mem)
+		m->nregions = odd_entries(d, m);
 	ret = step(rep, ioctl(d->fd, VHOST_SET_MEM_TABLE, m),
 		   "VHOST_SET_MEM_TABLE");
 	free(m);

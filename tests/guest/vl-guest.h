@@ -41,6 +41,7 @@ struct vl_opts {
 	uint64_t gpa_base;
 	bool split_mem;
 	bool secret_mem;		/* RAM from memfd_secret(2) */
+	bool odd_mem;			/* table entries not whole pages */
 	bool event_idx, indirect, any_layout, version_1, hotplug;
 	int bad_target_resp;		/* expected virtio response */
 	bool unknown_lun_bad_target;	/* else: CHECK CONDITION */
