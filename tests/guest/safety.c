@@ -583,6 +583,28 @@ static void c_abort_reset(void)
 	verify_io(0, 40, "I/O after the TMFs");
 }
 
+/* VHOST_SET_FEATURES with @features (QEMU sets them again at each start). */
+static int set_features(uint64_t features)
+{
+	return ioctl(F.d.fd, VHOST_SET_FEATURES, &features) < 0 ? -errno : 0;
+}
+
+/*
+ * VHOST_SET_LOG_BASE with a dirty log covering guest memory, as QEMU sets
+ * it when a migration starts (logging itself stays off: VHOST_F_LOG_ALL
+ * is not acked).  The log is never freed: the device may keep its address.
+ */
+static int set_log_base(void)
+{
+	uint64_t base;
+	void *log = calloc(1, vdev_log_bytes(&F.d));
+
+	if (!log)
+		return -ENOMEM;
+	base = (uintptr_t)log;
+	return ioctl(F.d.fd, VHOST_SET_LOG_BASE, &base) < 0 ? -errno : 0;
+}
+
 /*
  * A slow READ on --lun (A) and one on --other-lun (B, another backstore);
  * then ABORT TASK for B's READ and LUN RESET of A, without waiting: A's
@@ -688,6 +710,12 @@ static void c_during(const char *which)
 			timed("SET_VRING_NUM", t0);
 			ret = restart_vring(vq, vq->avail_idx);
 		}
+	} else if (!strcmp(which, "features")) {
+		ret = set_features(F.d.acked);
+		answered_by_then("SET_FEATURES", n, used0);
+	} else if (!strcmp(which, "log-base")) {
+		ret = set_log_base();
+		answered_by_then("SET_LOG_BASE", n, used0);
 	} else {
 		ret = get_base(vq->index, &base);
 		timed("GET_VRING_BASE", t0);
@@ -835,9 +863,14 @@ static void c_hold(void)
 		pause();
 }
 
-/* Every queue full, then CLEAR_ENDPOINT: the shell kills us during it. */
+/*
+ * Every queue full, then an ioctl that waits for LIO: CLEAR_ENDPOINT
+ * (kill-wait), SET_FEATURES (kill-features) or SET_LOG_BASE
+ * (kill-log-base).  The shell kills us during it.
+ */
 static void c_kill_wait(void)
 {
+	const char *what;
 	int64_t t0;
 	int ret;
 
@@ -845,8 +878,17 @@ static void c_kill_wait(void)
 	puts("WAITING");
 	fflush(stdout);
 	t0 = now_ns();
-	ret = vdev_clear_endpoint(&F.d);
-	timed("CLEAR_ENDPOINT", t0);
+	if (!strcmp(F.o->scase, "kill-features")) {
+		what = "SET_FEATURES";
+		ret = set_features(F.d.acked);
+	} else if (!strcmp(F.o->scase, "kill-log-base")) {
+		what = "SET_LOG_BASE";
+		ret = set_log_base();
+	} else {
+		what = "CLEAR_ENDPOINT";
+		ret = vdev_clear_endpoint(&F.d);
+	}
+	timed(what, t0);
 	printf("RETURNED %d\n", ret);
 	fflush(stdout);
 	for (;;)
@@ -867,8 +909,12 @@ static const struct {
 	{ "during-mem-table", NULL, true },
 	{ "during-vring-num", NULL, true },
 	{ "during-vring-base", NULL, true },
+	{ "during-features", NULL, true },
+	{ "during-log-base", NULL, true },
 	{ "guest-reset", c_guest_reset, true },
 	{ "kill-wait", c_kill_wait, true },
+	{ "kill-features", c_kill_wait, true },
+	{ "kill-log-base", c_kill_wait, true },
 	{ "close", c_close, true },
 	{ "hold", c_hold, true },
 };
