@@ -29,6 +29,8 @@
 # running, followed by "    | " lines: the end of its log and of the console.
 # A boot that does not reach guest-init.sh within VL_BOOT_WAIT (600) s is
 # retried once (VL_BOOT_TRIES=2).
+# VL_SAFETY_* and VL_MALFORMED_* variables (knobs of tests 55 and 56) are
+# passed on to the tests.
 # Per test (tests/vm/guest-init.sh): VL_TEST_STALL (600) seconds without
 # output, VL_TEST_TIMEOUT (3600) seconds in all; per nested QEMU (tests
 # 60, 70, the demo): VL_NESTED_STALL (300) seconds without output.
@@ -88,15 +90,33 @@ if [ ! -f "$initrd" ] || [ "$top/tests/vm/initramfs-init" -nt "$initrd" ] ||
 	mkinitrd || { echo "vm-run: initramfs build failed" >&2; exit 2; }
 fi
 
+# The nested guests (tests 60, 70, the demo) boot the same kernel, but for
+# the debug build the stock kernel of its series: the host side, where
+# vhost_lio runs, is what the debug kernel is for, and a KASAN kernel two
+# levels of TCG down was still booting after 9 minutes.
+nabi=$abi nkroot=$kroot
+case $abi in
+*-debug)
+	read -r nabi _ < <("$top/scripts/fetch-kernels.sh" "${series%-debug}" | tail -n 1)
+	[ -n "${nabi:-}" ] || { echo "vm-run: no ${series%-debug} kernel for the nested guests" >&2; exit 2; }
+	nkroot=$(readlink -f "$top/.cache/kernels/$nabi/root") ;;
+esac
+
 # The plan the guest reads: shell assignments only.
 {
 	printf 'VL_REPO=%q\n' "$top"
 	printf 'VL_ABI=%q\n' "$abi"
 	printf 'VL_KROOT=%q\n' "$kroot"
+	printf 'VL_NESTED_ABI=%q\n' "$nabi"
+	printf 'VL_NESTED_KROOT=%q\n' "$nkroot"
 	printf 'VL_TESTS=%q\n' "$*"
 	printf 'VL_TEST_TIMEOUT=%q\n' "${VL_TEST_TIMEOUT:-3600}"
 	printf 'VL_TEST_STALL=%q\n' "${VL_TEST_STALL:-600}"
 	printf 'VL_NESTED_STALL=%q\n' "${VL_NESTED_STALL:-300}"
+	# Knobs of single tests (VL_SAFETY_DELAY_MS of test 55...), passed on.
+	for v in $(compgen -e | grep -E '^VL_(SAFETY|MALFORMED)_'); do
+		printf 'export %s=%q\n' "$v" "${!v}"
+	done
 } >"$out/plan"
 
 # Our freshly built module goes into the cached kernel's updates/ and the
