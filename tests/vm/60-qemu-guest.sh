@@ -64,7 +64,7 @@ check "configfs: $W tpgt_1 (fileio LUN 0) and tpgt_2 (rd_mcp LUN 0), nexuses" co
 
 rm -rf "$NESTED"
 mkdir -p "$NESTED/out"
-check "nested initramfs: busybox, fio, sg3_utils, the $VL_ABI modules" nested_initrd
+check "nested initramfs: busybox, fio, sg3_utils, the $VL_NESTED_ABI modules" nested_initrd
 ls -l "$NESTED/initramfs.cpio"
 echo "initramfs built at $(elapsed)"
 {

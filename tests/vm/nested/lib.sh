@@ -14,6 +14,12 @@ NESTED=${NESTED:-/tmp/nested}
 # guest-init.sh exports VL_REPO and VL_ABI; the cached kernel's root is in
 # the plan scripts/vm-run.sh wrote.
 [ -n "${VL_KROOT:-}" ] || VL_KROOT=$(. "${R:-/tmp/vl-results}/plan" && echo "$VL_KROOT")
+# The nested guest's kernel: the first guest's, or for the debug kernel
+# the stock build of its series (the plan says; see scripts/vm-run.sh).
+[ -n "${VL_NESTED_ABI:-}" ] ||
+	VL_NESTED_ABI=$(. "${R:-/tmp/vl-results}/plan" && echo "${VL_NESTED_ABI:-$VL_ABI}")
+[ -n "${VL_NESTED_KROOT:-}" ] ||
+	VL_NESTED_KROOT=$(. "${R:-/tmp/vl-results}/plan" && echo "${VL_NESTED_KROOT:-$VL_KROOT}")
 
 # What the nested guest runs besides busybox (dynamically linked).
 NESTED_BINS="/usr/bin/fio /usr/bin/sg_inq /usr/bin/sg_readcap /usr/bin/sg_luns"
@@ -45,7 +51,7 @@ nested_initrd() {
 	done | sort -u | while read -r _f; do
 		mkdir -p "$_s${_f%/*}" && ln -s "$_f" "$_s$_f" || exit 1
 	done || return 1
-	vl_collect_mods "$_s/mods" / "$VL_ABI" virtio_pci 9pnet_virtio 9p \
+	vl_collect_mods "$_s/mods" "$VL_NESTED_KROOT" "$VL_NESTED_ABI" virtio_pci 9pnet_virtio 9p \
 		virtio_scsi sd_mod || return 1
 	# -L: the archive holds the files the symlinks above point to.
 	(cd "$_s" && find . | cpio -o -H newc -L --quiet) >"$NESTED/initramfs.cpio"
@@ -55,9 +61,9 @@ nested_initrd() {
 # two levels of TCG down): no crypto self-tests, one legacy UART, no IPv6.
 NESTED_BOOTARGS="cryptomgr.notests 8250.nr_uarts=1 ipv6.disable=1"
 
-# nested_kernel: the cached kernel's image (the one the first guest runs).
+# nested_kernel: the nested guest's kernel image (see VL_NESTED_ABI).
 nested_kernel() {
-	for _k in "$VL_KROOT/boot/vmlinuz-$VL_ABI" "$VL_KROOT/../vmlinuz"; do
+	for _k in "$VL_NESTED_KROOT/boot/vmlinuz-$VL_NESTED_ABI" "$VL_NESTED_KROOT/../vmlinuz"; do
 		[ -f "$_k" ] && { echo "$_k"; return 0; }
 	done
 	return 1
@@ -83,7 +89,7 @@ NESTED_STALL=${VL_NESTED_STALL:-300}
 nested_boot() {
 	_w=$1 _to=$2
 	shift 2
-	_k=$(nested_kernel) || { echo "no kernel image under $VL_KROOT"; return 1; }
+	_k=$(nested_kernel) || { echo "no kernel image under $VL_NESTED_KROOT"; return 1; }
 	_st=
 	if command -v strace >/dev/null; then
 		_st="strace -f -qq --seccomp-bpf -e trace=ioctl -e signal=none -o $NESTED/strace.log"
