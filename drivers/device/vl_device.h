@@ -97,8 +97,10 @@
  * vl_reset_bucket()): a command aborted while its bucket counts one is
  * answered VIRTIO_SCSI_S_RESET, else VIRTIO_SCSI_S_ABORTED.  Two LUNs
  * share a bucket only 16 apart (or on other targets), where an ABORT TASK
- * victim racing the other LUN's reset would be answered RESET: either
- * answer makes a Linux or QEMU guest retry.
+ * victim racing the other LUN's reset would be answered RESET.  LIO's LUN
+ * RESET aborts every command of the backstore, also those that reach it
+ * through another LUN: those are answered ABORTED.  Either answer makes a
+ * Linux or QEMU guest retry.
  */
 #define VL_RESET_BUCKETS	16
 
