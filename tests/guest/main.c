@@ -12,7 +12,7 @@
 #include "vl-guest.h"
 
 static const char usage[] =
-"usage: vl-guest --wwpn WWPN [options] suite|bench|events|safety\n"
+"usage: vl-guest --wwpn WWPN [options] suite|bench|events|safety|malformed\n"
 "  --dev PATH          vhost-scsi character device (/dev/vhost-scsi)\n"
 "  --wwpn WWPN         the vhost WWPN to attach to (required)\n"
 "  --target T          virtio target byte = LIO tpgt (1)\n"
@@ -59,6 +59,11 @@ static const char usage[] =
 "                      during-vring-num during-vring-base guest-reset\n"
 "                      kill-wait close hold (see guest-driver.md)\n"
 "  --fast-lun L        LUN for the cases' verified I/O (--lun)\n"
+"malformed:\n"
+"  --case NAME         the one case to run (--case list: their names; see\n"
+"                      guest-driver.md)\n"
+"  --repeat N          do the case's malformation N times (1)\n"
+"  --seconds S         the flip case: how long to flip (10)\n"
 "events:\n"
 "  --late-events MS    post the event buffers only MS ms after READY, or\n"
 "                      at SIGUSR1 if that comes first\n";
@@ -68,7 +73,7 @@ enum {
 	O_TIMEOUT, O_MEM, O_GPA, O_SPLIT, O_SECRET, O_NO_EIDX, O_NO_IND, O_ANY,
 	O_NO_V1, O_NO_HP, O_BAD_TGT, O_UNK_LUN, O_VERBOSE, O_DEPTH, O_BS,
 	O_RW, O_MIX, O_SECONDS, O_LABEL, O_LATE, O_EXTRA, O_ONLY, O_SKIP,
-	O_CASE, O_FAST_LUN, O_HELP,
+	O_CASE, O_FAST_LUN, O_REPEAT, O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -104,6 +109,7 @@ static const struct option longopts[] = {
 	{ "skip", required_argument, NULL, O_SKIP },
 	{ "case", required_argument, NULL, O_CASE },
 	{ "fast-lun", required_argument, NULL, O_FAST_LUN },
+	{ "repeat", required_argument, NULL, O_REPEAT },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -165,6 +171,7 @@ static void defaults(struct vl_opts *o)
 	o->mix = 70;
 	o->seconds = 10;
 	o->fast_lun = ~0U;		/* = --lun */
+	o->repeat = 1;
 }
 
 static void parse_opt(struct vl_opts *o, int c, const char *a)
@@ -210,6 +217,7 @@ static void parse_opt(struct vl_opts *o, int c, const char *a)
 	case O_LATE: o->late_events_ms = (unsigned int)num(a, 3600000); break;
 	case O_CASE: o->scase = a; break;
 	case O_FAST_LUN: o->fast_lun = (unsigned int)num(a, 16383); break;
+	case O_REPEAT: o->repeat = (unsigned int)num(a, 1000000); break;
 	case O_HELP: fputs(usage, stdout); exit(0);
 	default: die("bad option%s", "");
 	}
@@ -243,7 +251,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
 		parse_opt(&o, c == 'h' ? O_HELP : c, optarg);
 	if (optind != argc - 1)
-		die("give one mode: suite, bench, events or safety%s", "");
+		die("give one mode: suite, bench, events, safety or malformed%s",
+		    "");
 	mode = argv[optind];
 	validate(&o, !strcmp(mode, "bench"));
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -255,6 +264,8 @@ int main(int argc, char **argv)
 		return run_events(&o);
 	if (!strcmp(mode, "safety"))
 		return run_safety(&o);
+	if (!strcmp(mode, "malformed"))
+		return run_malformed(&o);
 	die("unknown mode '%s'", mode);
 	return 2;
 }
