@@ -963,11 +963,13 @@ static void c_flip(void)
 			inflight--;
 			answered++;
 			/*
-			 * A response whose first byte is still the poison
-			 * went elsewhere (the flipper moved the buffer, or
-			 * shifted it by a byte): nothing to check here.
+			 * A response with a byte of its first 12 still the
+			 * poison went elsewhere, in part or whole: the
+			 * flipper moved or shifted the buffer, or shortened
+			 * it so that the response went on in the data
+			 * buffer.  Nothing to check in it then.
 			 */
-			if (len && r[0] == POISON) {
+			if (len && memchr(r, POISON, 12)) {
 				redirected++;
 			} else if (len > VL_RESP_HDR_SIZE + 2 * FLIP_DATA ||
 				   (len && (r[11] > VIRTIO_SCSI_S_INCORRECT_LUN ||
