@@ -12,7 +12,7 @@
 #include "vl-guest.h"
 
 static const char usage[] =
-"usage: vl-guest --wwpn WWPN [options] suite|bench|events|safety\n"
+"usage: vl-guest --wwpn WWPN [options] suite|bench|events|safety|malformed\n"
 "  --dev PATH          vhost-scsi character device (/dev/vhost-scsi)\n"
 "  --wwpn WWPN         the vhost WWPN to attach to (required)\n"
 "  --target T          virtio target byte = LIO tpgt (1)\n"
@@ -65,6 +65,11 @@ static const char usage[] =
 "                      (see guest-driver.md)\n"
 "  --fast-lun L        LUN for the cases' verified I/O (--lun)\n"
 "  --other-lun L       a second slow LUN, another backstore\n"
+"malformed:\n"
+"  --case NAME         the one case to run (--case list: their names; see\n"
+"                      guest-driver.md)\n"
+"  --repeat N          do the case's malformation N times (1)\n"
+"  --seconds S         the flip case: how long to flip (10)\n"
 "events:\n"
 "  --late-events MS    post the event buffers only MS ms after READY, or\n"
 "                      at SIGUSR1 if that comes first\n"
@@ -77,7 +82,7 @@ enum {
 	O_NO_V1, O_NO_HP, O_BAD_TGT, O_UNK_LUN, O_VERBOSE, O_DEPTH, O_BS,
 	O_RW, O_MIX, O_SECONDS, O_LABEL, O_LATE, O_UNTIL_SIG, O_EXTRA, O_ONLY,
 	O_SKIP,
-	O_CASE, O_FAST_LUN, O_OTHER_LUN, O_HELP,
+	O_CASE, O_FAST_LUN, O_OTHER_LUN, O_REPEAT, O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -116,6 +121,7 @@ static const struct option longopts[] = {
 	{ "case", required_argument, NULL, O_CASE },
 	{ "fast-lun", required_argument, NULL, O_FAST_LUN },
 	{ "other-lun", required_argument, NULL, O_OTHER_LUN },
+	{ "repeat", required_argument, NULL, O_REPEAT },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -178,6 +184,7 @@ static void defaults(struct vl_opts *o)
 	o->seconds = 10;
 	o->fast_lun = ~0U;		/* = --lun */
 	o->other_lun = ~0U;
+	o->repeat = 1;
 }
 
 static void parse_opt(struct vl_opts *o, int c, const char *a)
@@ -226,6 +233,7 @@ static void parse_opt(struct vl_opts *o, int c, const char *a)
 	case O_CASE: o->scase = a; break;
 	case O_FAST_LUN: o->fast_lun = (unsigned int)num(a, 16383); break;
 	case O_OTHER_LUN: o->other_lun = (unsigned int)num(a, 16383); break;
+	case O_REPEAT: o->repeat = (unsigned int)num(a, 1000000); break;
 	case O_HELP: fputs(usage, stdout); exit(0);
 	default: die("bad option%s", "");
 	}
@@ -259,7 +267,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
 		parse_opt(&o, c == 'h' ? O_HELP : c, optarg);
 	if (optind != argc - 1)
-		die("give one mode: suite, bench, events or safety%s", "");
+		die("give one mode: suite, bench, events, safety or malformed%s",
+		    "");
 	mode = argv[optind];
 	validate(&o, !strcmp(mode, "bench"));
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -271,6 +280,8 @@ int main(int argc, char **argv)
 		return run_events(&o);
 	if (!strcmp(mode, "safety"))
 		return run_safety(&o);
+	if (!strcmp(mode, "malformed"))
+		return run_malformed(&o);
 	die("unknown mode '%s'", mode);
 	return 2;
 }

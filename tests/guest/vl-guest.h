@@ -62,6 +62,8 @@ struct vl_opts {
 	const char *scase;
 	unsigned int fast_lun;		/* verified I/O of the cases */
 	unsigned int other_lun;		/* abort-other-lun's LUN B */
+	/* malformed */
+	unsigned int repeat;		/* times each case is done */
 };
 
 /* ---- little-endian accessors for guest-visible memory ------------------ */
@@ -229,6 +231,7 @@ struct gvq {
 int gvq_init(struct gvq *vq, struct arena *perm, unsigned int index,
 	     unsigned int num, bool event_idx);
 void gvq_fini(struct gvq *vq);
+void gvq_reset(struct gvq *vq);
 int gvq_add(struct gvq *vq, const struct sg *sg, unsigned int n,
 	    bool indirect, void *cookie);
 void gvq_kick(struct gvq *vq);
@@ -354,5 +357,6 @@ int run_suite(const struct vl_opts *o);
 int run_bench(const struct vl_opts *o);
 int run_events(const struct vl_opts *o);
 int run_safety(const struct vl_opts *o);
+int run_malformed(const struct vl_opts *o);
 
 #endif

@@ -104,6 +104,27 @@ void gvq_fini(struct gvq *vq)
 	vq->kick_fd = vq->call_fd = vq->err_fd = -1;
 }
 
+/*
+ * Back to the state of gvq_init(), in place: rings zeroed, every
+ * descriptor free, indices 0 (the eventfds and indirect tables stay).
+ * For a ring the device gave up on; the device must not be using it.
+ */
+void gvq_reset(struct gvq *vq)
+{
+	unsigned int i, num = vq->num;
+
+	memset(vq->desc, 0, 16ULL * num);
+	memset(vq->avail, 0, 6 + 2ULL * num);
+	memset(vq->used, 0, 6 + 8ULL * num);
+	for (i = 0; i < num; i++)
+		vq->link[i] = (uint16_t)((i + 1) % num);
+	memset(vq->cookie, 0, num * sizeof(*vq->cookie));
+	memset(vq->chain, 0, num * sizeof(*vq->chain));
+	vq->free_head = 0;
+	vq->num_free = num;
+	vq->avail_idx = vq->published = vq->last_used = 0;
+}
+
 static void set_desc(struct vring_desc *d, const struct sg *s, bool more,
 		     uint16_t next)
 {
