@@ -186,6 +186,44 @@ static void vl_io_reject(struct vl_vq *vq, const struct vl_chain *c, u8 asc)
 }
 
 /*
+ * LIO logs every command for a LUN its nexus does not map, and every
+ * WRITE to a read-only mapping, with an unrate-limited pr_err(): a guest
+ * could fill the host log.  Answer those here, as LIO would (ILLEGAL
+ * REQUEST / LOGICAL UNIT NOT SUPPORTED; DATA PROTECT / WRITE PROTECTED).
+ * LUN 0 is LIO's virtual LUN 0 when unmapped, and stays LIO's.  A mapping
+ * changed after this look is LIO's to find: one line per configfs change.
+ * Return: true if answered.
+ */
+static bool vl_io_lun_refused(struct vl_vq *vq, struct vl_slot *s,
+			      struct vl_tpg *tpg, enum dma_data_direction dir)
+{
+	u8 sense[18] = { 0x70, 0, ILLEGAL_REQUEST, 0, 0, 0, 0, 10 };
+	struct se_node_acl *nacl = tpg->nexus->se_sess->se_node_acl;
+	struct se_dev_entry *deve, *found = NULL;
+
+	/* As LIO's target_nacl_find_deve(), which no public header has. */
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(deve, &nacl->lun_entry_hlist, link)
+		if (deve->mapped_lun == s->req.lun) {
+			found = deve;
+			break;
+		}
+	deve = found;
+	if (!deve && s->req.lun) {
+		sense[12] = 0x25;
+	} else if (deve && deve->lun_access_ro && dir == DMA_TO_DEVICE) {
+		sense[2] = DATA_PROTECT;
+		sense[12] = 0x27;
+	}
+	rcu_read_unlock();
+	if (!sense[12])
+		return false;
+	vl_io_answer(vq, &s->chain, VL_VSCSI_S_OK, SAM_STAT_CHECK_CONDITION,
+		     sense, sizeof(sense));
+	return true;
+}
+
+/*
  * Submit a parsed request of a slot.  Return: true if LIO has it; false if
  * it was answered here and the slot is the caller's to put.
  */
@@ -205,6 +243,8 @@ static bool vl_io_submit(struct vl_vq *vq, struct vl_slot *s,
 		dir = DMA_TO_DEVICE;
 	else if (s->data_in)
 		dir = DMA_FROM_DEVICE;
+	if (vl_io_lun_refused(vq, s, tpg, dir))
+		return false;
 
 	ret = vl_data_map(s, vq->dev->mem, &nents);
 	if (ret) {

@@ -226,14 +226,6 @@ case_ok() {
 # time_of NAME WHAT: the TIME line of a case, in ms ("" if none).
 time_of() { sed -n "s/^TIME: $2 \([0-9]*\) ms$/\1/p" /tmp/vls-"$1".out | tail -n 1; }
 
-# lt WHAT A B: A is a number below B.
-lt() {
-	if [ -n "$2" ] && [ "$2" -lt "$3" ]; then
-		pass "$1"
-	else
-		fail "$1 (got '$2', want below $3)"
-	fi
-}
 
 # bg_case NAME MARKER: start a case in the background; wait for MARKER.
 bg_case() {

@@ -152,6 +152,15 @@ start_dbus() {
 	dbus-daemon --system --fork
 }
 
+# lt WHAT A B: A is a number below B.
+lt() {
+	if [ -n "$2" ] && [ "$2" -lt "$3" ]; then
+		pass "$1"
+	else
+		fail "$1 (got '$2', want below $3)"
+	fi
+}
+
 # tc_clear: `targetcli clearconfig confirm=True`.  rtslib's
 # clear_existing() deletes every target, then clears the iSCSI discovery
 # settings, which loads iscsi_target_mod, then deletes the backstores.  The
