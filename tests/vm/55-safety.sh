@@ -554,12 +554,11 @@ leak_check() {
 	_g=$(growth "$_su")
 	echo "    [$1] SUnreclaim grew by $_g KiB (smallest of the last three against the first three)"
 	same "[$1] $LEAK_ROUNDS rounds ran" $_ok "$LEAK_ROUNDS"
-	if [ "$KMEMLEAK" -gt 0 ]; then
-		echo "    [$1] kmemleak kernel: the growth is not checked (kmemleak is)"
-	else
-		lt "[$1] unreclaimable slab back to baseline: grew by less than $LEAK_TOL_KB KiB per round" \
-			"$_g" $((LEAK_TOL_KB * LEAK_ROUNDS))
-	fi
+	# Not a check: with a module that leaked every slot array (128 KiB
+	# per queue and device) SUnreclaim did not grow over 10 rounds on
+	# 6.12 either (2026-11-30, testing.md), so it proves nothing.  The
+	# leak check is kmemleak's, on the debug kernel (guest-init.sh).
+	echo "INFO: [$1] SUnreclaim growth $_g KiB over $LEAK_ROUNDS rounds (tolerance $((LEAK_TOL_KB * LEAK_ROUNDS)); not a check; kmemleak: $KMEMLEAK objects tracked)"
 	check "[$1] no oops, BUG, WARNING or KASAN report in the kernel log" klog_clean
 }
 
