@@ -26,7 +26,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +45,7 @@ struct mf {
 	const struct vl_opts *o;
 	struct vl_opts opts;		/* what the case runs with */
 	struct vdev d;
-	unsigned int pass, fail;
+	struct tally t;
 	uint64_t tag;
 	/* a good TEST UNIT READY's two buffers, for bad chains */
 	uint8_t *hdr, *resp;
@@ -55,29 +54,7 @@ struct mf {
 
 static struct mf M;
 
-static bool ck(bool ok, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static bool ck(bool ok, const char *what, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s: %s%s", ok ? "PASS" : "FAIL",
-	       M.o->label ? M.o->label : "", what);
-	if (!ok && fmt) {
-		fputs(" (", stdout);
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		putchar(')');
-	}
-	putchar('\n');
-	fflush(stdout);
-	if (ok)
-		M.pass++;
-	else
-		M.fail++;
-	return ok;
-}
+#define ck(ok, what, ...) tally_ck(&M.t, ok, what, __VA_ARGS__)
 
 static void rep(bool ok, const char *what, const char *detail)
 {
@@ -87,10 +64,7 @@ static void rep(bool ok, const char *what, const char *detail)
 
 static int done_exit(void)
 {
-	printf("vl-guest malformed %s: %u passed, %u failed\n", M.o->scase,
-	       M.pass, M.fail);
-	fflush(stdout);
-	return M.fail ? 1 : 0;
+	return tally_exit(&M.t);
 }
 
 static void give_up(const char *what, int err)
@@ -1070,6 +1044,8 @@ int run_malformed(const struct vl_opts *o)
 	unsigned int i;
 
 	M.o = o;
+	M.t.mode = "malformed";
+	M.t.o = o;
 	M.opts = *o;
 	M.tag = 0xbad000000ULL;
 	if (!o->scase) {

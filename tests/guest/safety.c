@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,36 +27,14 @@
 struct sf {
 	const struct vl_opts *o;
 	struct vdev d;
-	unsigned int pass, fail;
+	struct tally t;
 	uint64_t tag;
 	unsigned int fast_lun;
 };
 
 static struct sf F;
 
-static bool ck(bool ok, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static bool ck(bool ok, const char *what, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s: %s%s", ok ? "PASS" : "FAIL",
-	       F.o->label ? F.o->label : "", what);
-	if (!ok && fmt) {
-		fputs(" (", stdout);
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		putchar(')');
-	}
-	putchar('\n');
-	fflush(stdout);
-	if (ok)
-		F.pass++;
-	else
-		F.fail++;
-	return ok;
-}
+#define ck(ok, what, ...) tally_ck(&F.t, ok, what, __VA_ARGS__)
 
 /* Setup steps report only when they fail. */
 static void rep(bool ok, const char *what, const char *detail)
@@ -68,10 +45,7 @@ static void rep(bool ok, const char *what, const char *detail)
 
 static int done_exit(void)
 {
-	printf("vl-guest safety %s: %u passed, %u failed\n", F.o->scase,
-	       F.pass, F.fail);
-	fflush(stdout);
-	return F.fail ? 1 : 0;
+	return tally_exit(&F.t);
 }
 
 /* The device may still own our buffers: nothing more can run. */
@@ -924,6 +898,8 @@ int run_safety(const struct vl_opts *o)
 	unsigned int i;
 
 	F.o = o;
+	F.t.mode = "safety";
+	F.t.o = o;
 	F.tag = 0x5afe000000ULL;
 	F.fast_lun = o->fast_lun == ~0U ? o->lun : o->fast_lun;
 	if (!o->scase) {

@@ -22,7 +22,7 @@
 struct suite {
 	const struct vl_opts *o;
 	struct vdev d;
-	unsigned int pass, fail;
+	struct tally t;
 	uint64_t tag, seed;
 	unsigned int luns[MAX_LUNS], nluns;
 	uint32_t bsz[MAX_LUNS];
@@ -34,23 +34,6 @@ struct suite {
 
 static struct suite *S;
 
-static void vcheck(bool ok, const char *what, const char *fmt, va_list ap)
-{
-	printf("%s: %s%s", ok ? "PASS" : "FAIL", S->o->label ? S->o->label :
-	       "", what);
-	if (!ok && fmt) {
-		fputs(" (", stdout);
-		vprintf(fmt, ap);
-		putchar(')');
-	}
-	putchar('\n');
-	fflush(stdout);
-	if (ok)
-		S->pass++;
-	else
-		S->fail++;
-}
-
 static bool check(bool ok, const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static bool check(bool ok, const char *what, const char *fmt, ...)
@@ -58,7 +41,7 @@ static bool check(bool ok, const char *what, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vcheck(ok, what, fmt, ap);
+	tally_vck(&S->t, ok, what, fmt, ap);
 	va_end(ap);
 	return ok;
 }
@@ -70,7 +53,7 @@ static void report(bool ok, const char *what, const char *detail)
 
 static void finish_and_exit(int code)
 {
-	printf("vl-guest suite: %u passed, %u failed\n", S->pass, S->fail);
+	printf("vl-guest suite: %u passed, %u failed\n", S->t.pass, S->t.fail);
 	fflush(stdout);
 	exit(code);
 }
@@ -1161,6 +1144,8 @@ int run_suite(const struct vl_opts *o)
 
 	S = &s;
 	s.o = o;
+	s.t.o = o;
+	s.t.mode = "suite";
 	s.seed = (uint64_t)now_ns();
 	init_cuts();
 	if (vdev_setup(&s.d, o, report)) {
@@ -1222,6 +1207,6 @@ int run_suite(const struct vl_opts *o)
 		t_dirty_log((unsigned int)idx);
 stop:
 	t_stop();
-	finish_and_exit(s.fail ? 1 : 0);
+	finish_and_exit(s.t.fail ? 1 : 0);
 	return 0;
 }

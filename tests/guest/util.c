@@ -99,6 +99,43 @@ void info(const char *fmt, ...)
 	fflush(stdout);
 }
 
+bool tally_vck(struct tally *t, bool ok, const char *what, const char *fmt,
+	       va_list ap)
+{
+	printf("%s: %s%s", ok ? "PASS" : "FAIL",
+	       t->o->label ? t->o->label : "", what);
+	if (!ok && fmt) {
+		fputs(" (", stdout);
+		vprintf(fmt, ap);
+		putchar(')');
+	}
+	putchar('\n');
+	fflush(stdout);
+	if (ok)
+		t->pass++;
+	else
+		t->fail++;
+	return ok;
+}
+
+bool tally_ck(struct tally *t, bool ok, const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tally_vck(t, ok, what, fmt, ap);
+	va_end(ap);
+	return ok;
+}
+
+int tally_exit(const struct tally *t)
+{
+	printf("vl-guest %s %s: %u passed, %u failed\n", t->mode, t->o->scase,
+	       t->pass, t->fail);
+	fflush(stdout);
+	return t->fail ? 1 : 0;
+}
+
 void vlog(const struct vl_opts *o, const char *fmt, ...)
 {
 	va_list ap;

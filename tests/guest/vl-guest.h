@@ -11,6 +11,7 @@
 #ifndef VL_GUEST_H
 #define VL_GUEST_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -350,6 +351,24 @@ uint64_t rng_next(uint64_t *s);
 void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vlog(const struct vl_opts *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * struct tally - the checks of a one-case process (safety, malformed):
+ * tally_ck() prints a "PASS: <label>what" or "FAIL: <label>what (detail)"
+ * line and counts it; tally_exit() prints the totals and gives the exit
+ * status.
+ */
+struct tally {
+	const char *mode;
+	const struct vl_opts *o;
+	unsigned int pass, fail;
+};
+
+bool tally_vck(struct tally *t, bool ok, const char *what, const char *fmt,
+	       va_list ap) __attribute__((format(printf, 4, 0)));
+bool tally_ck(struct tally *t, bool ok, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int tally_exit(const struct tally *t);
 
 /* ---- modes ------------------------------------------------------------ */
 
