@@ -278,6 +278,31 @@ u32 vl_vscsi_cdb_size(const u8 *cdb)
 }
 
 /**
+ * vl_vscsi_sense_key() - the sense key of SCSI sense data
+ * @sense: sense data, fixed (response code 0x70/0x71: key in byte 2) or
+ *	   descriptor format (0x72/0x73: key in byte 1)
+ * @len: bytes of @sense that are valid
+ *
+ * Return: the sense key (0-15), or -1 if @sense is too short or of an
+ * unknown format.
+ */
+int vl_vscsi_sense_key(const u8 *sense, u32 len)
+{
+	if (len < 2)
+		return -1;
+	switch (sense[0] & 0x7f) {
+	case 0x70:
+	case 0x71:
+		return len > 2 ? sense[2] & 0x0f : -1;
+	case 0x72:
+	case 0x73:
+		return sense[1] & 0x0f;
+	default:
+		return -1;
+	}
+}
+
+/**
  * vl_vscsi_parse_cmd() - parse a request queue command
  * @c: the chain, as popped
  * @m: guest memory

@@ -138,20 +138,6 @@ static int vl_ctl_submit_tmf(struct vl_vq *vq, struct vl_slot *s,
 	return ret;
 }
 
-/**
- * vl_ctl_tmf_timer() - TMFs were held back by the rate limit: look again
- * @t: vl_dev.tmf_timer
- *
- * Context: timer (softirq).  The device deletes the timer before its
- * control queue stops being served.
- */
-void vl_ctl_tmf_timer(struct timer_list *t)
-{
-	struct vl_dev *dev = from_timer(dev, t, tmf_timer);
-
-	vl_vq_queue_work(&dev->vqs[VL_VQ_CTL]);
-}
-
 /*
  * A task management function.  Return: 1 if LIO has it; -EAGAIN if it
  * went back on the ring for later (the rate limit); 0 if it is to be
@@ -188,7 +174,7 @@ static int vl_ctl_tmf(struct vl_vq *vq, struct vl_slot *s,
 	if (!__ratelimit(&dev->tmf_rs)) {
 		if (vl_vring_unpop(&vq->ring, 1))
 			return -EIO;
-		mod_timer(&dev->tmf_timer, jiffies + VL_TMF_RETRY);
+		timer_reduce(&dev->hold_timer, jiffies + VL_TMF_RETRY);
 		return -EAGAIN;
 	}
 	if (vl_ctl_submit_tmf(vq, s, tpg, ctrl, type)) {

@@ -270,8 +270,8 @@ static void vl_dev_disown(struct vl_dev *dev)
 
 	lockdep_assert_held(&dev->mutex);
 	vl_dev_stop_all(dev);
-	/* The control queue is stopped: nothing arms the timer again. */
-	del_timer_sync(&dev->tmf_timer);
+	/* The queues are stopped: nothing arms the timer again. */
+	del_timer_sync(&dev->hold_timer);
 	for (i = 0; i < VL_MAX_VQS; i++)
 		vl_vq_detach_kick(&dev->vqs[i]);
 	vl_workers_destroy(dev);
@@ -515,7 +515,8 @@ static int vl_dev_open(struct inode *inode, struct file *file)
 	ratelimit_state_init(&dev->tmf_rs, VL_TMF_INTERVAL, VL_TMF_BURST);
 	/* Held-back TMFs are not a message: never say "suppressed". */
 	ratelimit_set_flags(&dev->tmf_rs, RATELIMIT_MSG_ON_RELEASE);
-	timer_setup(&dev->tmf_timer, vl_ctl_tmf_timer, 0);
+	timer_setup(&dev->hold_timer, vl_io_hold_timer, 0);
+	dev->refused_since = jiffies;
 	mutex_init(&dev->mutex);
 	spin_lock_init(&dev->evt_lock);
 	spin_lock_init(&dev->log_lock);

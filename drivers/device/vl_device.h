@@ -117,6 +117,19 @@
 #define VL_TMF_INTERVAL		(5 * HZ)
 #define VL_TMF_RETRY		(HZ / 10)
 
+/*
+ * Commands LIO answers ILLEGAL REQUEST: its CDB parser and emulation log
+ * most of those ("cmd exceeds last lba", "MODE SENSE: unimplemented
+ * page", ...) with an unrate-limited pr_err(), and a guest chooses its
+ * CDBs.  Once a device has had VL_REFUSED_BURST of them in a
+ * VL_REFUSED_INTERVAL window, its request queues take nothing new until
+ * the window ends: the requests wait on the rings, kicks off.  A guest
+ * probing what a LUN supports gets a few; scanning many LUNs at once is
+ * slowed, never refused.
+ */
+#define VL_REFUSED_BURST	50
+#define VL_REFUSED_INTERVAL	(5 * HZ)
+
 /* Events a device keeps for the guest's event buffers; more are missed. */
 #define VL_MAX_EVENTS		64
 
@@ -331,7 +344,11 @@ struct vl_worker {
  *	    (vl_reset_bucket()): commands of such a LUN aborted meanwhile are
  *	    answered VIRTIO_SCSI_S_RESET
  * @tmf_rs: the rate of TMFs handed to LIO (VL_TMF_BURST)
- * @tmf_timer: serves the control queue again after TMFs were held back
+ * @hold_timer: serves the control and request queues again after
+ *	       requests were held back (@tmf_rs, @refused)
+ * @refused: commands LIO answered ILLEGAL REQUEST since @refused_since
+ *	     (VL_REFUSED_BURST)
+ * @refused_since: jiffies when the window of @refused began
  * @log_lock: protects @log_ctx against VHOST_SET_LOG_FD, which swaps it
  *	      without stopping the queues
  * @owner: the VHOST_SET_OWNER caller, whose mm and cgroups workers use
@@ -367,7 +384,9 @@ struct vl_dev {
 	atomic_t		aborts_unanswered;
 	atomic_t		resets[VL_RESET_BUCKETS];
 	struct ratelimit_state	tmf_rs;
-	struct timer_list	tmf_timer;
+	struct timer_list	hold_timer;
+	atomic_t		refused;
+	unsigned long		refused_since;
 	spinlock_t		log_lock;	/* protects @log_ctx */
 	struct task_struct	*owner;
 	struct mm_struct	*mm;
@@ -445,10 +464,10 @@ int vl_data_copy(struct vl_slot *s, const struct vl_mem *mem, u32 bytes,
 /* vl_io.c */
 void vl_io_service(struct vl_vq *vq);
 void vl_io_complete_done(struct vl_vq *vq);
+void vl_io_hold_timer(struct timer_list *t);
 
 /* vl_ctl.c */
 int vl_ctl_one(struct vl_vq *vq);
-void vl_ctl_tmf_timer(struct timer_list *t);
 void vl_ctl_answer_tmf(struct vl_vq *vq, struct vl_slot *s);
 
 /* vl_dev.c */

@@ -297,9 +297,50 @@ static bool vl_io_submit(struct vl_vq *vq, struct vl_slot *s,
 	return true;
 }
 
+/**
+ * vl_io_hold_timer() - requests were held back: serve the queues again
+ * @t: vl_dev.hold_timer
+ *
+ * Context: timer (softirq).  The device deletes the timer once its queues
+ * are stopped, before it goes.  Waking a queue with nothing to do costs a
+ * look at its ring.
+ */
+void vl_io_hold_timer(struct timer_list *t)
+{
+	struct vl_dev *dev = from_timer(dev, t, hold_timer);
+	unsigned int i;
+
+	for (i = 0; i < VL_MAX_VQS; i++)
+		if (i != VL_VQ_EVT)
+			vl_vq_queue_work(&dev->vqs[i]);
+}
+
+/*
+ * The device had VL_REFUSED_BURST commands refused (vl_dev_cmd_complete())
+ * in the current window: take nothing new until it ends.  Racing queues
+ * may both open a new window; the count restarts either way.
+ */
+static bool vl_io_held(struct vl_vq *vq)
+{
+	struct vl_dev *dev = vq->dev;
+	unsigned long end;
+
+	if (likely(atomic_read(&dev->refused) < VL_REFUSED_BURST))
+		return false;
+	end = READ_ONCE(dev->refused_since) + VL_REFUSED_INTERVAL;
+	if (time_before(jiffies, end)) {
+		timer_reduce(&dev->hold_timer, end);
+		return true;
+	}
+	WRITE_ONCE(dev->refused_since, jiffies);
+	atomic_set(&dev->refused, 0);
+	return false;
+}
+
 /*
  * Take one request: 1 done (maybe answered already), 0 the ring is empty,
- * negative the guest broke the ring.
+ * -EAGAIN held back (vl_io_held()), other negative errors: the guest broke
+ * the ring.
  */
 static int vl_io_one(struct vl_vq *vq)
 {
@@ -308,6 +349,8 @@ static int vl_io_one(struct vl_vq *vq)
 	struct vl_tpg *tpg;
 	int ret;
 
+	if (vl_io_held(vq))
+		return -EAGAIN;
 	s = vl_slot_get(vq);
 	if (!s) {
 		/*
@@ -376,8 +419,9 @@ static void vl_vq_take(struct vl_vq *vq, int (*one)(struct vl_vq *vq))
 			break;
 		}
 		ret = one(vq);
+		/* Kicks stay off: a timer or a slot's release calls us back. */
 		if (ret == -EAGAIN)
-			break;		/* kicks stay off: see vl_ctl_one() */
+			break;
 		if (ret < 0) {
 			vl_vq_fail(vq, ret);
 			return;

@@ -9,6 +9,7 @@
 
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <scsi/scsi_proto.h>
 #include <target/target_core_base.h>
 #include <target/target_core_fabric.h>
 
@@ -288,7 +289,16 @@ static void vl_slot_done(struct vl_slot *s)
 
 void vl_dev_cmd_complete(struct vl_cmd *cmd)
 {
-	vl_slot_done(to_slot(cmd));
+	struct se_cmd *se = &cmd->se_cmd;
+	struct vl_slot *s = to_slot(cmd);
+
+	/* Counted for vl_io_held(): LIO logged it, most likely. */
+	if (unlikely(se->scsi_status == SAM_STAT_CHECK_CONDITION) &&
+	    (se->se_cmd_flags & SCF_EMULATED_TASK_SENSE) &&
+	    vl_vscsi_sense_key(cmd->sense_buf, se->scsi_sense_length) ==
+	    ILLEGAL_REQUEST)
+		atomic_inc(&s->vq->dev->refused);
+	vl_slot_done(s);
 }
 
 void vl_dev_cmd_aborted(struct vl_cmd *cmd)

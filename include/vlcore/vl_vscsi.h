@@ -258,6 +258,7 @@ struct vl_vscsi_req {
 };
 
 u32 vl_vscsi_cdb_size(const u8 *cdb);
+int vl_vscsi_sense_key(const u8 *sense, u32 len);
 int vl_vscsi_parse_cmd(const struct vl_chain *c, const struct vl_mem *m,
 		       struct vl_vscsi_req *req);
 void vl_vscsi_fill_cmd_resp(struct vl_vscsi_cmd_resp *resp, u8 response,

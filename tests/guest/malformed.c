@@ -686,6 +686,91 @@ static void run_req_case(const struct req_case *c)
 	good_cmd(0, false, what);
 }
 
+/* ---- CDBs LIO refuses, with a log line of its own ---------------------- */
+
+/*
+ * Well-formed requests whose CDB LIO answers ILLEGAL REQUEST, logging an
+ * unrate-limited line (its CDB parser, its emulation).  vhost_lio holds a
+ * device's request queues once VL_REFUSED_BURST of those came in a window:
+ * each must still be answered, and the shell checks the log rate.
+ */
+static const struct req_case cdb_cases[] = {
+	{ "lba-past", "READ(10) past the last LBA: CHECK CONDITION, "
+		      "ILLEGAL REQUEST" },
+	{ "mode-page", "MODE SENSE(6) of vendor page 0x3e: CHECK CONDITION, "
+		       "ILLEGAL REQUEST" },
+	{ "varlen-sa", "a 32-byte VARIABLE LENGTH CDB, unknown service "
+		       "action: CHECK CONDITION, ILLEGAL REQUEST" },
+	{ "overflow", "READ(10) of 8 blocks into 512 bytes: response OVERRUN, "
+		      "CHECK CONDITION, ILLEGAL REQUEST" },
+};
+
+/* One round of CDB case @c; true if answered ILLEGAL REQUEST. */
+static bool cdb_round(const struct req_case *c, char *why, size_t wl)
+{
+	struct sg sg[3] = { { 0 } };
+	uint8_t *h, *r, *cdb;
+	uint32_t len = ~0U;
+	int key, want = VIRTIO_SCSI_S_OK;
+
+	h = tur_hdr(0, &sg[0].gpa);
+	sg[0].len = VL_REQ_HDR_SIZE;
+	r = galloc(VL_RESP_HDR_SIZE, &sg[1].gpa);
+	memset(r, POISON, VL_RESP_HDR_SIZE);
+	sg[1].len = VL_RESP_HDR_SIZE;
+	sg[1].dev_writes = true;
+	galloc(4096, &sg[2].gpa);
+	sg[2].len = 512;
+	sg[2].dev_writes = true;
+	cdb = h + 19;
+	if (!strcmp(c->name, "lba-past")) {
+		cdb_rw(cdb, false, 10, 0xfffffff0ULL, 1);
+	} else if (!strcmp(c->name, "mode-page")) {
+		cdb[0] = 0x1a;
+		cdb[2] = 0x3e;
+		cdb[4] = 255;
+		sg[2].len = 255;
+	} else if (!strcmp(c->name, "varlen-sa")) {
+		cdb[0] = 0x7f;
+		cdb[7] = 24;			/* 8 + 24 = 32 bytes */
+		put_be16(cdb + 8, 0x9999);	/* no such service action */
+	} else {	/* overflow: the residual is the guest's to know */
+		cdb_rw(cdb, false, 10, 0, 8);
+		want = VIRTIO_SCSI_S_OVERRUN;
+	}
+	if (!answer_of(rq(0), sg, 3, h, &len)) {
+		snprintf(why, wl, "not answered in %u ms", M.o->timeout_ms);
+		return false;
+	}
+	key = r[12] == 0x70 || r[12] == 0x71 ? r[14] & 0xf :
+	      r[12] == 0x72 || r[12] == 0x73 ? r[13] & 0xf : -1;
+	snprintf(why, wl, "response %u, status 0x%02x, sense key %d, ASC "
+		 "0x%02x", r[11], r[10], key, r[12] == 0x72 ? r[14] : r[24]);
+	return r[11] == want && r[10] == 0x02 && key == 5;
+}
+
+static void run_cdb_case(const struct req_case *c)
+{
+	unsigned int i, bad = 0;
+	char why[128] = "", first[128] = "", what[200];
+
+	for (i = 0; i < M.o->repeat; i++) {
+		struct gmem_mark mk = gmem_mark(&M.d.mem);
+
+		if (!cdb_round(c, why, sizeof(why)) && !bad++)
+			memcpy(first, why, sizeof(first));
+		gmem_release(&M.d.mem, mk);
+	}
+	printf("INFO: %s%s: the last answer: %s\n",
+	       M.o->label ? M.o->label : "", c->name, why);
+	snprintf(what, sizeof(what), "%s: %s, each of %u time(s)", c->name,
+		 c->expect, M.o->repeat);
+	ck(!bad, what, "%u wrong, first: %s", bad, first);
+	snprintf(what, sizeof(what), "%s: TEST UNIT READY after it is GOOD",
+		 c->name);
+	good_cmd(0, false, what);
+}
+
 /* ---- ring addresses the VMM gets wrong -------------------------------- */
 
 static void c_ring_addr(void)
@@ -1033,6 +1118,8 @@ static void list_cases(void)
 		printf("ring %s %s\n", ring_cases[i].name, ring_cases[i].fault);
 	for (i = 0; i < sizeof(req_cases) / sizeof(req_cases[0]); i++)
 		printf("request %s\n", req_cases[i].name);
+	for (i = 0; i < sizeof(cdb_cases) / sizeof(cdb_cases[0]); i++)
+		printf("cdb %s\n", cdb_cases[i].name);
 	puts("other ring-addr");
 	puts("other flip");
 }
@@ -1040,7 +1127,7 @@ static void list_cases(void)
 int run_malformed(const struct vl_opts *o)
 {
 	const struct ring_case *rc = NULL;
-	const struct req_case *qc = NULL;
+	const struct req_case *qc = NULL, *cc = NULL;
 	unsigned int i;
 
 	M.o = o;
@@ -1062,7 +1149,10 @@ int run_malformed(const struct vl_opts *o)
 	for (i = 0; i < sizeof(req_cases) / sizeof(req_cases[0]); i++)
 		if (!strcmp(req_cases[i].name, o->scase))
 			qc = &req_cases[i];
-	if (!rc && !qc && strcmp(o->scase, "ring-addr") &&
+	for (i = 0; i < sizeof(cdb_cases) / sizeof(cdb_cases[0]); i++)
+		if (!strcmp(cdb_cases[i].name, o->scase))
+			cc = &cdb_cases[i];
+	if (!rc && !qc && !cc && strcmp(o->scase, "ring-addr") &&
 	    strcmp(o->scase, "flip")) {
 		fprintf(stderr, "vl-guest: unknown case '%s'\n", o->scase);
 		return 2;
@@ -1076,6 +1166,8 @@ int run_malformed(const struct vl_opts *o)
 		run_ring_case(rc);
 	else if (qc)
 		run_req_case(qc);
+	else if (cc)
+		run_cdb_case(cc);
 	else if (!strcmp(o->scase, "ring-addr"))
 		c_ring_addr();
 	else

@@ -400,6 +400,26 @@ static int parse_cdb(const u8 *cdb, struct vl_vscsi_req *req)
 	return vl_vscsi_parse_cmd(&g->chain, &g->mem, req);
 }
 
+TEST(sense_key_formats)
+{
+	u8 fixed[18] = { 0x70, 0, 0x05 | 0xe0, 0, 0, 0, 0, 10, [12] = 0x21 };
+	u8 desc[8] = { 0x72, 0x06, 0x29, 0 };
+
+	assert_int_equal(vl_vscsi_sense_key(fixed, sizeof(fixed)), 5);
+	fixed[0] = 0xf1;	/* VALID bit, deferred error */
+	assert_int_equal(vl_vscsi_sense_key(fixed, sizeof(fixed)), 5);
+	assert_int_equal(vl_vscsi_sense_key(fixed, 2), -1);
+	assert_int_equal(vl_vscsi_sense_key(desc, sizeof(desc)), 6);
+	desc[0] = 0x73;
+	assert_int_equal(vl_vscsi_sense_key(desc, 2), 6);
+	assert_int_equal(vl_vscsi_sense_key(desc, 1), -1);
+	assert_int_equal(vl_vscsi_sense_key(desc, 0), -1);
+	desc[0] = 0x7f;		/* vendor specific */
+	assert_int_equal(vl_vscsi_sense_key(desc, sizeof(desc)), -1);
+	desc[0] = 0x00;
+	assert_int_equal(vl_vscsi_sense_key(desc, sizeof(desc)), -1);
+}
+
 TEST(cdb_size_by_group)
 {
 	/* Linux's scsi_command_size_tbl, groups 0 to 7. */
@@ -843,6 +863,7 @@ int main(void)
 		T(parse_cmd_short_parts),
 		T(parse_cmd_bad_lun),
 		T(cdb_size_by_group),
+		T(sense_key_formats),
 		T(parse_cmd_accepts_normal_cdbs),
 		T(parse_cmd_accepts_vendor_cdbs),
 		T(parse_cmd_accepts_varlen_that_fits),
