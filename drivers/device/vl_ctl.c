@@ -76,16 +76,17 @@ static int vl_ctl_answer(struct vl_vq *vq, const struct vl_chain *c,
 }
 
 /*
- * Is a command with this tag from this I_T_L nexus in the device (taken
- * from a request queue and not yet answered)?  The request queues'
- * mutexes keep their slot arrays in place (a ring resize frees them under
- * that mutex); slot states change locklessly, so the answer may be stale
- * by the time it is used, which is harmless both ways: a command seen in
- * flight goes to LIO, which finds it or not; one not seen was answered or
- * not yet taken from its ring, and the guest cannot expect it aborted.
+ * Is a command with this tag (with @any_tag: any command) from this I_T_L
+ * nexus in the device (taken from a request queue and not yet answered)?
+ * The request queues' mutexes keep their slot arrays in place (a ring
+ * resize frees them under that mutex); slot states change locklessly, so
+ * the answer may be stale by the time it is used, which is harmless both
+ * ways: a command seen in flight goes to LIO, which finds it or not; one
+ * not seen was answered or not yet taken from its ring, and the guest
+ * cannot expect it aborted (or reported by QUERY TASK).
  */
 static bool vl_tag_in_flight(struct vl_dev *dev,
-			     const struct vl_vscsi_ctrl *ctrl)
+			     const struct vl_vscsi_ctrl *ctrl, bool any_tag)
 {
 	unsigned int i;
 	bool found = false;
@@ -100,7 +101,7 @@ static bool vl_tag_in_flight(struct vl_dev *dev,
 
 			/* Pairs with the release stores in vl_slot.c. */
 			found = smp_load_acquire(&s->state) != VL_SLOT_FREE &&
-				s->req.tag == ctrl->tag &&
+				(any_tag || s->req.tag == ctrl->tag) &&
 				s->req.target == ctrl->target &&
 				s->req.lun == ctrl->lun;
 		}
@@ -109,7 +110,6 @@ static bool vl_tag_in_flight(struct vl_dev *dev,
 	return found;
 }
 
-/* Hand a TMF to LIO; false if it was not (the caller answers). */
 /* Hand a TMF to LIO.  Return: 0, or target_submit_tmr()'s error. */
 static int vl_ctl_submit_tmf(struct vl_vq *vq, struct vl_slot *s,
 			     struct vl_tpg *tpg, const struct vl_vscsi_ctrl *ctrl,
@@ -149,20 +149,34 @@ static int vl_ctl_tmf(struct vl_vq *vq, struct vl_slot *s,
 	struct vl_dev *dev = vq->dev;
 	struct vl_tpg *tpg = dev->tpgs[ctrl->target];
 	u8 type = vl_tmr_type(ctrl->subtype);
+	bool any;
 
-	if (!type) {
-		*resp = VL_VSCSI_S_FUNCTION_REJECTED;
-		return 0;
-	}
 	if (!tpg || !tpg->nexus || ctrl->report_luns) {
 		*resp = VL_VSCSI_S_BAD_TARGET;
+		return 0;
+	}
+	/*
+	 * SAM-5 7.8, 7.9: QUERY TASK (SET) is FUNCTION SUCCEEDED if the task
+	 * (any task of the I_T_L nexus) is in the task set, else FUNCTION
+	 * COMPLETE.  LIO has no such TMR; the device knows its commands.
+	 */
+	if (ctrl->subtype == VL_VSCSI_T_TMF_QUERY_TASK ||
+	    ctrl->subtype == VL_VSCSI_T_TMF_QUERY_TASK_SET) {
+		any = ctrl->subtype == VL_VSCSI_T_TMF_QUERY_TASK_SET;
+		*resp = vl_tag_in_flight(dev, ctrl, any) ?
+			VL_VSCSI_S_FUNCTION_SUCCEEDED :
+			VL_VSCSI_S_FUNCTION_COMPLETE;
+		return 0;
+	}
+	if (!type) {
+		*resp = VL_VSCSI_S_FUNCTION_REJECTED;
 		return 0;
 	}
 	/*
 	 * SAM: aborting a task that does not exist is FUNCTION COMPLETE.
 	 * Answered here: LIO logs a line for every ABORT TASK it gets.
 	 */
-	if (type == TMR_ABORT_TASK && !vl_tag_in_flight(dev, ctrl)) {
+	if (type == TMR_ABORT_TASK && !vl_tag_in_flight(dev, ctrl, false)) {
 		*resp = VL_VSCSI_S_FUNCTION_COMPLETE;
 		return 0;
 	}

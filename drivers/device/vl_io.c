@@ -79,7 +79,6 @@ static void vl_io_answer_cmd(struct vl_vq *vq, struct vl_slot *s)
 		vl_vq_fail(vq, -EFAULT);
 }
 
-/* virtio-scsi TMF response for LIO's TMR_* result. */
 /*
  * Answer one completed command or TMF.  A TMF's answer waits while
  * commands LIO aborted are not answered yet: the guest must see the

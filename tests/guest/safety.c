@@ -34,6 +34,9 @@ struct sf {
 
 static struct sf F;
 
+/* VIRTIO_SCSI_S_FUNCTION_COMPLETE, which linux/virtio_scsi.h lacks. */
+#define TMF_COMPLETE	0
+
 #define ck(ok, what, ...) tally_ck(&F.t, ok, what, __VA_ARGS__)
 
 /* Setup steps report only when they fail. */
@@ -302,7 +305,7 @@ static int tmf_submit(struct tmf *t, uint32_t subtype, uint64_t tag)
 
 static bool tmf_ok(uint8_t r)
 {
-	return r == 0 /* FUNCTION COMPLETE */ ||
+	return r == TMF_COMPLETE ||
 	       r == VIRTIO_SCSI_S_FUNCTION_SUCCEEDED;
 }
 
@@ -636,6 +639,93 @@ static void c_abort_other_lun(void)
 	no_extra_answers(0);
 }
 
+/* Submit the TMFs @t[0..n-1] are set up for; wait for their answers. */
+static void tmf_wait(struct tmf *t, unsigned int n, int64_t dl)
+{
+	struct gvq *cq = &F.d.vq[0];
+	unsigned int i, left = n;
+	void *cookie;
+	int ret;
+
+	while (left) {
+		while ((ret = gvq_get_used(cq, &cookie, NULL)) > 0)
+			for (i = 0; i < n; i++)
+				if (cookie == t[i].resp && !t[i].done) {
+					t[i].done = true;
+					left--;
+				}
+		if (ret < 0)
+			give_up("control queue answers", ret);
+		if (left && now_ns() > dl)
+			give_up("every TMF answered in time", -ETIMEDOUT);
+		if (left)
+			usleep(1000);
+	}
+}
+
+/*
+ * QUERY TASK and QUERY TASK SET (SAM-5 7.8, 7.9), answered by the device
+ * from its own commands: FUNCTION SUCCEEDED for a READ the slow LUN
+ * holds, FUNCTION COMPLETE for a tag not in flight and for an idle LUN,
+ * and for the READ once it was answered.
+ */
+static void c_query_task(void)
+{
+	struct gvq *rq = vdev_reqq(&F.d, 0);
+	struct tmf t[4] = { { 0 } };
+	int64_t dl = deadline();
+	uint8_t buf[BLK];
+	struct scsi_io io;
+	bool early;
+	int ret;
+
+	clear_ua();
+	clear_ua_lun(F.fast_lun);
+	if (submit_reads(0, &io, buf, 1, 7) != 1)
+		give_up("submit the READ", -ENOSPC);
+	usleep(300000);			/* LIO has it */
+	if (tmf_submit(&t[0], VIRTIO_SCSI_T_TMF_QUERY_TASK, io.tag) ||
+	    tmf_submit(&t[1], VIRTIO_SCSI_T_TMF_QUERY_TASK, io.tag + 1000) ||
+	    tmf_submit(&t[2], VIRTIO_SCSI_T_TMF_QUERY_TASK_SET, 0) ||
+	    tmf_submit_lun(&t[3], VIRTIO_SCSI_T_TMF_QUERY_TASK_SET,
+			   F.fast_lun, 0))
+		give_up("submit the queries", -ENOSPC);
+	tmf_wait(t, 4, dl);
+	if (gvq_more_used(rq) && (ret = scsi_reap(rq, dl)) < 0)
+		give_up("one answer for the READ", ret);
+	early = !io.done;
+	ck(early, "the queries were answered while the slow READ was in "
+	   "flight", "the READ was answered first (%s)", describe(&io));
+	ck(t[0].resp[0] == VIRTIO_SCSI_S_FUNCTION_SUCCEEDED,
+	   "QUERY TASK of the READ: FUNCTION SUCCEEDED", "response %u",
+	   t[0].resp[0]);
+	ck(t[1].resp[0] == TMF_COMPLETE,
+	   "QUERY TASK of a tag not in flight: FUNCTION COMPLETE",
+	   "response %u", t[1].resp[0]);
+	ck(t[2].resp[0] == VIRTIO_SCSI_S_FUNCTION_SUCCEEDED,
+	   "QUERY TASK SET of the slow LUN: FUNCTION SUCCEEDED",
+	   "response %u", t[2].resp[0]);
+	ck(t[3].resp[0] == TMF_COMPLETE,
+	   "QUERY TASK SET of an idle LUN: FUNCTION COMPLETE", "response %u",
+	   t[3].resp[0]);
+	while (!io.done) {
+		if ((ret = scsi_reap(rq, dl)) < 0)
+			give_up("one answer for the READ", ret);
+	}
+	ck(good(&io), "the READ completes GOOD (queries abort nothing)",
+	   "%s", describe(&io));
+	memset(t, 0, sizeof(t));
+	if (tmf_submit(&t[0], VIRTIO_SCSI_T_TMF_QUERY_TASK, io.tag) ||
+	    tmf_submit(&t[1], VIRTIO_SCSI_T_TMF_QUERY_TASK_SET, 0))
+		give_up("submit the queries", -ENOSPC);
+	tmf_wait(t, 2, deadline());
+	ck(t[0].resp[0] == TMF_COMPLETE &&
+	   t[1].resp[0] == TMF_COMPLETE,
+	   "after the READ's answer: QUERY TASK and QUERY TASK SET FUNCTION "
+	   "COMPLETE", "responses %u, %u", t[0].resp[0], t[1].resp[0]);
+	no_extra_answers(0);
+}
+
 /*
  * When @ioctl returned, the @n commands of request queue 0 sent after its
  * used index was @used0 were answered.
@@ -880,6 +970,7 @@ static const struct {
 	{ "refused-mem", c_refused_mem, true },
 	{ "abort-reset", c_abort_reset, true },
 	{ "abort-other-lun", c_abort_other_lun, true },
+	{ "query-task", c_query_task, true },
 	{ "during-mem-table", NULL, true },
 	{ "during-vring-num", NULL, true },
 	{ "during-vring-base", NULL, true },
