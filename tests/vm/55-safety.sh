@@ -37,7 +37,9 @@ CASE_LIMIT=$(( 3 * DELAY_S + 30 ))
 PROMPT_MS=$(( DELAY_MS / 2 ))	# "promptly": well under one delay
 # The slab rounds (see there): a short delay, still well above the time
 # from a case's last submission to its close or death (default: twice what
-# the whole close case took, at least 2 s).
+# the whole close case took, three times how long a SIGKILLed VMM took to
+# be gone plus 1 s, at least 2 s: a KASAN kernel tears a process down
+# slowly).
 LEAK_ROUNDS=${VL_SAFETY_LEAK_ROUNDS:-10}
 LEAK_TOL_KB=${VL_SAFETY_LEAK_TOL_KB:-40}
 
@@ -441,6 +443,8 @@ after_release close
 # in LIO: every step at once; none may wait behind the blocked unlink.
 bg_case hold READY
 kill_time $bgpid
+hold_ms=$ms
+echo "    [hold] gone $hold_ms ms after SIGKILL"
 sed 's/^/    /' /tmp/vls-hold.out
 lt "[hold] SIGKILL with every queue full of slow READs: gone within ${PROMPT_MS} ms" "$ms" $PROMPT_MS
 in_lio hold
@@ -473,8 +477,10 @@ after_release hold
 # more per round exceeds LEAK_TOL_KB per round.  SUnreclaim, the large
 # kmallocs alone (SUnreclaim and SReclaimable less the slab caches' pages
 # in /proc/slabinfo) and VmallocUsed are shown too.
-LEAK_MS=${VL_SAFETY_LEAK_DELAY_MS:-$(( close_ms > 1000 ? 2 * close_ms : 2000 ))}
-check "[slab] slow LUN delay set to ${LEAK_MS} ms (the close case took $close_ms ms)" \
+LEAK_MS=$(( close_ms > 1000 ? 2 * close_ms : 2000 ))
+[ $LEAK_MS -lt $(( 3 * hold_ms + 1000 )) ] && LEAK_MS=$(( 3 * hold_ms + 1000 ))
+LEAK_MS=${VL_SAFETY_LEAK_DELAY_MS:-$LEAK_MS}
+check "[slab] slow LUN delay set to ${LEAK_MS} ms (the close case took $close_ms ms, a SIGKILLed VMM was gone after $hold_ms ms)" \
 	set_delay $LEAK_MS
 # A kernel with kmemleak (the debug kernel) finds leaks itself: guest-init
 # scans after the tests.  Its own bookkeeping and SLUB debugging's make
