@@ -108,7 +108,7 @@ static int vl_set_endpoint(struct vl_dev *dev, void __user *argp)
 	struct vhost_scsi_target t;
 	struct vl_tpg *tpg, **found;
 	unsigned int i, nfound = 0;
-	int ret, n = 0;
+	int ret, n = 0, busy = 0;
 
 	ret = vl_get_target(argp, &t);
 	if (ret)
@@ -133,13 +133,25 @@ static int vl_set_endpoint(struct vl_dev *dev, void __user *argp)
 	for (i = 0; i < nfound; i++) {
 		tpg = found[i];
 		/* TPGs without a nexus or used by another guest are skipped. */
-		if (!vl_tpg_pin(tpg, dev)) {
+		ret = vl_tpg_pin(tpg, dev);
+		if (!ret) {
 			dev->tpgs[tpg->tpgt] = tpg;
 			n++;
+		} else if (ret == -EBUSY) {
+			busy++;
 		}
 		vl_tpg_put(tpg);	/* the pin keeps it now */
 	}
 	kfree(found);
+	/*
+	 * ENODEV says "no such target"; a TPG another device holds (maybe a
+	 * closed one, until LIO gives its commands back) is EBUSY, and said.
+	 */
+	if (!n && busy) {
+		pr_warn_ratelimited("%s: every TPG with a nexus is in use by another device (a closed device keeps its TPGs until LIO gives its commands back)\n",
+				    t.vhost_wwpn);
+		return -EBUSY;
+	}
 	if (!n)
 		return -ENODEV;
 	strscpy(dev->wwpn, t.vhost_wwpn, sizeof(dev->wwpn));

@@ -432,6 +432,12 @@ case_ok close
 lt "[close] close with every queue full of slow READs returns within ${PROMPT_MS} ms" \
 	"$(time_of close close)" $PROMPT_MS
 in_lio close
+# A VMM started again meanwhile (QEMU after a crash) is told the TPG is
+# busy, not that the target does not exist, and the log says why.
+refuse "[close] meanwhile, a new device's SET_ENDPOINT is refused while the closed device pins the TPG: EBUSY" \
+	"$BUSY" "$VLG" --dev "$VL_DEV" --wwpn $W --target 1 --lun 1 --timeout 10 suite
+check "[close] the kernel log says the TPG is in use" \
+	sh -c "dmesg | grep -q '$W: every TPG with a nexus is in use by another device'"
 check "[close] unlink LUNs 1 and 2 (none of the commands there)" lun_unlink $T 1 2
 unlink_bg 0
 refuse "[close] meanwhile, dropping the nexus (no LUN linked) is refused while the closed device pins the TPG: EBUSY" \
