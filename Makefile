@@ -11,7 +11,8 @@
 #   make dkms-install         as root: the sources to /usr/src/vhost-lio-<ver>,
 #                             dkms add, build and install for the running
 #                             kernel (and later ones: AUTOINSTALL), and the
-#                             alias file; DKMS_FLAGS= more dkms options
+#                             alias file; DKMS_FLAGS= more options for
+#                             those three dkms commands
 #   make dkms-remove          as root: dkms remove --all, the sources in
 #                             /usr/src and the alias file
 #   make unit                 userspace unit tests of the portable core
@@ -85,9 +86,13 @@ dkms-install:
 	dkms install vhost-lio/$(VERSION) $(DKMS_FLAGS)
 	install -D -m 644 $(TOP)/scripts/vhost-lio.conf /etc/modprobe.d/vhost-lio.conf
 
+# A version not in DKMS (never added, or removed already) is no error.
 dkms-remove:
 	@command -v dkms >/dev/null || { echo "dkms not found" >&2; exit 1; }
-	! dkms status vhost-lio/$(VERSION) | grep -q . || dkms remove vhost-lio/$(VERSION) --all $(DKMS_FLAGS)
+	@echo "dkms remove vhost-lio/$(VERSION) --all"; \
+	out=$$(dkms remove vhost-lio/$(VERSION) --all 2>&1); rc=$$?; \
+	printf '%s\n' "$$out"; \
+	[ $$rc -eq 0 ] || printf '%s\n' "$$out" | grep -q 'is not located in the DKMS tree'
 	rm -rf $(DKMS_SRC)
 	rm -f /etc/modprobe.d/vhost-lio.conf
 
