@@ -8,6 +8,13 @@
 #                             none in our files; see make lint)
 #   make install              install the module (updates/), the modprobe.d
 #                             alias file, and run depmod; DESTDIR= for staging
+#   make dkms-install         as root: the sources to /usr/src/vhost-lio-<ver>,
+#                             dkms add, build and install for the running
+#                             kernel (and later ones: AUTOINSTALL), and the
+#                             alias file; DKMS_FLAGS= more options for
+#                             those three dkms commands
+#   make dkms-remove          as root: dkms remove --all, the sources in
+#                             /usr/src and the alias file
 #   make unit                 userspace unit tests of the portable core
 #   make lint                 static checks, one PASS:/FAIL: line each:
 #                             checkpatch --strict, kernel-doc -Wall,
@@ -32,7 +39,7 @@ TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 KREL = $(shell sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 BUILD = $(TOP)/build/$(KREL)
 
-.PHONY: all modules install clean unit fuzz lint check check-debug demo bench
+.PHONY: all modules install dkms-install dkms-remove clean unit fuzz lint check check-debug demo bench
 
 all: modules
 
@@ -59,6 +66,36 @@ install:
 	install -D -m 644 $(TOP)/scripts/vhost-lio.conf $(DESTDIR)/etc/modprobe.d/vhost-lio.conf
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
 
+# DKMS (dkms.conf).  The version's one place is VL_VERSION in
+# drivers/vhost_lio.h.  DKMS_FILES are what the build reads (the same as
+# scripts/intree-check.sh takes, and this Makefile), copied as they are
+# into /usr/src/vhost-lio-<ver>, where dkms looks for them.
+VERSION = $(shell sed -n 's/^\#define VL_VERSION[[:space:]]*"\(.*\)"$$/\1/p' $(TOP)/drivers/vhost_lio.h)
+DKMS_SRC = /usr/src/vhost-lio-$(VERSION)
+DKMS_FILES = dkms.conf Makefile Kbuild Kconfig drivers include scripts
+DKMS_FLAGS ?=
+dkms-install:
+	@command -v dkms >/dev/null || { echo "dkms not found (Debian: apt-get install dkms)" >&2; exit 1; }
+	@test -n "$(VERSION)" || { echo "no VL_VERSION in drivers/vhost_lio.h" >&2; exit 1; }
+	@! dkms status vhost-lio/$(VERSION) | grep -q . || { echo "vhost-lio/$(VERSION) is in DKMS already: make dkms-remove first" >&2; exit 1; }
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cd $(TOP) && cp -R --parents $(DKMS_FILES) $(DKMS_SRC)/
+	dkms add vhost-lio/$(VERSION) $(DKMS_FLAGS)
+	dkms build vhost-lio/$(VERSION) $(DKMS_FLAGS)
+	dkms install vhost-lio/$(VERSION) $(DKMS_FLAGS)
+	install -D -m 644 $(TOP)/scripts/vhost-lio.conf /etc/modprobe.d/vhost-lio.conf
+
+# A version not in DKMS (never added, or removed already) is no error.
+dkms-remove:
+	@command -v dkms >/dev/null || { echo "dkms not found" >&2; exit 1; }
+	@echo "dkms remove vhost-lio/$(VERSION) --all"; \
+	out=$$(dkms remove vhost-lio/$(VERSION) --all 2>&1); rc=$$?; \
+	printf '%s\n' "$$out"; \
+	[ $$rc -eq 0 ] || printf '%s\n' "$$out" | grep -q 'is not located in the DKMS tree'
+	rm -rf $(DKMS_SRC)
+	rm -f /etc/modprobe.d/vhost-lio.conf
+
 unit:
 	$(MAKE) -C $(TOP)/tests/unit
 
@@ -82,5 +119,5 @@ bench:
 
 clean:
 	rm -rf $(TOP)/build
-	-$(MAKE) -C $(TOP)/tests/unit clean
-	-$(MAKE) -C $(TOP)/tests/fuzz clean
+	$(if $(wildcard $(TOP)/tests/unit),$(MAKE) -C $(TOP)/tests/unit clean)
+	$(if $(wildcard $(TOP)/tests/fuzz),$(MAKE) -C $(TOP)/tests/fuzz clean)

@@ -7,7 +7,8 @@
 #
 # Two sources, so the list cannot drift from the kernels we build against:
 #  - the host tools below (qemu, targetcli, test and lint tools, what the
-#    in-tree build of linux-source needs), written by hand;
+#    in-tree build of linux-source needs, dkms for test 35: the guests run
+#    the host's binaries), written by hand;
 #  - each fetched kernel's build-depends, which fetch-kernels.sh reads from
 #    the Pre-Depends/Depends of that kernel's linux-headers and linux-kbuild
 #    packages (gcc-12, pahole, libelf1, ...).
@@ -26,7 +27,7 @@ CACHE=${VL_CACHE:-$top/.cache/kernels}
 host_pkgs="build-essential bc bison flex libelf-dev libssl-dev kmod cpio gzip
 xz-utils zstd busybox-static qemu-system-x86 qemu-utils
 targetcli-fb python3-rtslib-fb dbus fio sg3-utils strace libcmocka-dev clang
-libclang-rt-14-dev perl sparse shellcheck git dmsetup"
+libclang-rt-14-dev perl sparse shellcheck git dmsetup dkms"
 
 # Lines "<needed by>: <alternative> [| <alternative>...]" on stdin.
 wanted() {

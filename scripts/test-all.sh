@@ -126,9 +126,12 @@ while read -r abi kdir; do
 	# the order a LUN link inverts, and the lockdep report that earns
 	# (Documentation/differential.md) turns lockdep off for the rest
 	# of the boot.
+	# Nor test 35 (DKMS): it checks packaging, not the module, and its
+	# build in the guest is the slowest step of a stock kernel's batch.
 	if [ "$(series "$abi")" = 6.12-debug ] && [ -z "${VL_VM_TESTS:-}" ]; then
-		tests=$(echo "$vmtests" | grep -v 40-guest-intree)
+		tests=$(echo "$vmtests" | grep -v -e 40-guest-intree -e 35-dkms)
 		vl_skip "[$abi] 40-guest-intree: the in-tree module's lockdep report would blind lockdep"
+		vl_skip "[$abi] 35-dkms: packaging, checked on the stock kernels"
 	fi
 	# shellcheck disable=SC2086 # a list of tests
 	scripts/vm-run.sh -k "$(series "$abi")" -o "$top/results/$abi" $tests >"$logs/vm-$abi.log" 2>&1
