@@ -38,7 +38,7 @@
 #include <target/target_core_base.h>
 #include <target/target_core_fabric.h>
 
-/* Reported by the fabric's "version" attribute. */
+/* Reported by the fabric's "version" attribute; dkms.conf reads it too. */
 #define VL_VERSION		"0.1"
 
 /*

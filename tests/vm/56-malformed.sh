@@ -102,9 +102,9 @@ done </tmp/vlm-list
 # LIO's CDB parser and emulation log a line (at most two) for each of
 # these, unrate-limited; vhost_lio takes nothing new on a device once 50
 # were answered ILLEGAL REQUEST in a 5 s window (VL_REFUSED_BURST): the
-# bound follows the time the case took.  Without the hold, 150 of them
-# write 150 lines in a second or two.
-CDB_REPEAT=${VL_MALFORMED_CDB_REPEAT:-150}
+# bound follows the time the case took: 105 lines for a case done within
+# 5 s.  Without the hold, 120 of them write 120 lines in under a second.
+CDB_REPEAT=${VL_MALFORMED_CDB_REPEAT:-120}
 while read -r kind name _; do
 	[ "$kind" = cdb ] || continue
 	mf "$name" --repeat "$CDB_REPEAT"
