@@ -22,9 +22,10 @@
  * the configfs callbacks take vl_tpg_list_lock() and vl_tpg.mutex under
  * directory inode locks, all one lock class to lockdep.
  *
- * configfs attribute reads and writes (nexus, attrib/fabric_prot_type) take
- * only vl_tpg.mutex.  LIO's close_session callback takes only
- * vl_tpg.close_lock; its work item takes vl_tpg.mutex.
+ * configfs attribute reads and writes (nexus, attrib/fabric_prot_type,
+ * attrib/lun_queue_depth) take only vl_tpg.mutex; lun_stats takes none
+ * (RCU).  LIO's close_session callback takes only vl_tpg.close_lock; its
+ * work item takes vl_tpg.mutex.
  */
 #ifndef VHOST_LIO_H
 #define VHOST_LIO_H
@@ -35,6 +36,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <target/target_core_base.h>
 #include <target/target_core_fabric.h>
 
@@ -72,6 +74,31 @@
  * mutex" of the lock order above.
  */
 struct vl_dev;
+
+/* LUNs a TPG exports to a guest: virtio-scsi addresses LUN 0 to 16383. */
+#define VL_MAX_LUN		16384
+
+/**
+ * struct vl_lun_depth - the in-flight limit and counters of one LUN of a TPG
+ * @inflight:	the device's commands on this LUN that the guest has not
+ *		seen answered and LIO has not released (see vl_io.c)
+ * @limit:	attrib/lun_queue_depth for this LUN; 0: the backstore's
+ *		attrib/queue_depth.  Written by the attribute, read per I/O
+ *		with READ_ONCE().
+ * @task_set_full: TASK SET FULL answers for this LUN: ours beyond the limit,
+ *		and the backstore's TASK SET FULL or BUSY
+ *
+ * Lifetime: made by the LUN's link callback or by the attribute, in the
+ * TPG's @luns xarray, and freed only with the TPG; a device has its TPGs
+ * pinned while any command of it counts here, so the per-I/O path may
+ * keep a pointer without a reference.  At most VL_MAX_LUN per TPG, made
+ * only by the administrator.
+ */
+struct vl_lun_depth {
+	atomic_t	inflight;
+	u32		limit;
+	atomic_long_t	task_set_full;
+};
 
 /**
  * struct vl_tport - a target port: /sys/kernel/config/target/<fabric>/<wwn>
@@ -139,6 +166,9 @@ struct vl_nexus {
  *		leaves it to vl_tpg_unpin() while a device has the TPG.
  *		Cancelled by the rmdir callback before the TPG is freed.
  * @node:	entry in the global TPG list; protected by vl_tpg_list_lock().
+ * @luns:	struct vl_lun_depth by LUN (se_lun.unpacked_lun).  Stored
+ *		under @mutex, looked up under RCU (xa_load()), never erased
+ *		before the TPG is freed.
  * @ref:	the rmdir callback's reference, and vl_tpg_get()'s.
  * @se_tpg:	LIO's portal group; container_of() leads back here.
  *
@@ -162,6 +192,7 @@ struct vl_tpg {
 	struct se_session	*close_sess;
 	struct work_struct	close_work;
 	struct list_head	node;
+	struct xarray		luns;
 	struct kref		ref;
 	struct se_portal_group	se_tpg;
 };
@@ -201,6 +232,21 @@ static inline struct vl_tpg *to_vl_tpg(struct se_portal_group *se_tpg)
 static inline struct vl_cmd *to_vl_cmd(struct se_cmd *se_cmd)
 {
 	return container_of(se_cmd, struct vl_cmd, se_cmd);
+}
+
+/**
+ * vl_tpg_lun_depth() - the in-flight limit and counters of a TPG's LUN
+ * @tpg: a TPG the caller keeps alive (pinned, or a configfs callback's)
+ * @lun: se_lun.unpacked_lun
+ *
+ * Context: any; the entry stays valid as long as the TPG.
+ * Return: the LUN's struct vl_lun_depth, or NULL for a LUN never linked
+ * (nor given a limit) in this TPG.
+ */
+static inline struct vl_lun_depth *vl_tpg_lun_depth(struct vl_tpg *tpg,
+						    u64 lun)
+{
+	return lun < VL_MAX_LUN ? xa_load(&tpg->luns, lun) : NULL;
 }
 
 /* ---- fabric/vl_fabric.c: module life ---------------------------------- */

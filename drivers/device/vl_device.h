@@ -175,6 +175,8 @@ enum vl_slot_state {
  * @nr_pages: pages held for this command
  * @bounce: the data goes through copies (see vl_data_map())
  * @copy_pages: pages of the device's copy budget this command holds
+ * @lun_depth: the LUN the command counts on (vl_io_lun_count()), or NULL;
+ *	       uncounted by the last vl_slot_put()
  * @data_in: the guest's data is written by the device (pages get dirtied)
  * @tmf: a task management function from the control queue, not a command
  * @aborted: LIO aborted the command without status (aborted_task)
@@ -209,6 +211,7 @@ struct vl_slot {
 	unsigned int		nr_pages;
 	bool			bounce;
 	unsigned int		copy_pages;
+	struct vl_lun_depth	*lun_depth;
 	bool			data_in;
 	bool			tmf;
 	bool			aborted;

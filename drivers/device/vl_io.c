@@ -37,6 +37,23 @@ static void vl_io_answer(struct vl_vq *vq, const struct vl_chain *c, u8 resp,
 		vl_vq_fail(vq, -EFAULT);
 }
 
+/*
+ * The status a completed command is answered with.  A backstore out of
+ * resources (LIO's TASK SET FULL) or BUSY is answered TASK SET FULL and
+ * counted on the LUN as ours are (vl_io_lun_count()): BUSY only makes a
+ * Linux guest retry, TASK SET FULL also lowers the LUN's queue depth.
+ */
+static u8 vl_io_status(struct vl_slot *s)
+{
+	u8 status = s->vcmd.se_cmd.scsi_status;
+
+	if (likely(status != SAM_STAT_BUSY && status != SAM_STAT_TASK_SET_FULL))
+		return status;
+	if (s->lun_depth)
+		atomic_long_inc(&s->lun_depth->task_set_full);
+	return SAM_STAT_TASK_SET_FULL;
+}
+
 /* Answer a command LIO completed, from its status, sense and residual. */
 static void vl_io_answer_cmd(struct vl_vq *vq, struct vl_slot *s)
 {
@@ -44,6 +61,7 @@ static void vl_io_answer_cmd(struct vl_vq *vq, struct vl_slot *s)
 	struct vl_vscsi_cmd_resp r;
 	u32 resid = 0, data_in = 0;
 	u8 resp = VL_VSCSI_S_OK;
+	u8 status = s->aborted ? 0 : vl_io_status(s);
 
 	if (s->aborted) {
 		/* virtio 1.2 5.6.6.1: cancelled by a reset, or by an abort. */
@@ -59,8 +77,7 @@ static void vl_io_answer_cmd(struct vl_vq *vq, struct vl_slot *s)
 	 * reports no transfer count for a failed command, so only a GOOD
 	 * read counts its data.
 	 */
-	if (s->data_in && resp == VL_VSCSI_S_OK &&
-	    se->scsi_status == SAM_STAT_GOOD)
+	if (s->data_in && resp == VL_VSCSI_S_OK && status == SAM_STAT_GOOD)
 		data_in = s->req.data_len - min(resid, s->req.data_len);
 
 	if (s->bounce && data_in &&
@@ -70,8 +87,7 @@ static void vl_io_answer_cmd(struct vl_vq *vq, struct vl_slot *s)
 				       0, 0);
 		data_in = 0;
 	} else {
-		vl_vscsi_fill_cmd_resp(&r, resp, se->scsi_status,
-				       s->vcmd.sense_buf,
+		vl_vscsi_fill_cmd_resp(&r, resp, status, s->vcmd.sense_buf,
 				       se->scsi_sense_length, resid);
 	}
 	if (vl_vscsi_put_cmd_resp(&s->chain, vq->dev->mem, &r) ||
@@ -185,12 +201,44 @@ static void vl_io_reject(struct vl_vq *vq, const struct vl_chain *c, u8 asc)
 }
 
 /*
+ * Count a command on its LUN (vl_lun_depth), within the LUN's limit:
+ * attrib/lun_queue_depth, else the backstore's attrib/queue_depth, which
+ * LIO itself does not enforce for a fabric.  Beyond it the command is
+ * answered TASK SET FULL for that LUN alone: a Linux guest (virtio_scsi
+ * tracks queue depth) then lowers that LUN's depth, while other LUNs on
+ * the same virtqueue keep theirs.  vl_slot_put() uncounts.
+ * Context: rcu_read_lock() held, @deve found in it.
+ * Return: true if within the limit.
+ */
+static bool vl_io_lun_count(struct vl_slot *s, struct vl_tpg *tpg,
+			    struct se_dev_entry *deve)
+{
+	struct se_lun *lun = deve->se_lun;
+	struct se_device *sd = lun ? rcu_dereference(lun->lun_se_dev) : NULL;
+	struct vl_lun_depth *d;
+	u32 limit;
+
+	d = sd ? vl_tpg_lun_depth(tpg, lun->unpacked_lun) : NULL;
+	if (!d)
+		return true;	/* LIO finds what is wrong with it */
+	limit = READ_ONCE(d->limit) ?: READ_ONCE(sd->dev_attrib.queue_depth);
+	if (atomic_inc_return(&d->inflight) > limit) {
+		atomic_dec(&d->inflight);
+		atomic_long_inc(&d->task_set_full);
+		return false;
+	}
+	s->lun_depth = d;
+	return true;
+}
+
+/*
  * LIO logs every command for a LUN its nexus does not map, and every
  * WRITE to a read-only mapping, with an unrate-limited pr_err(): a guest
  * could fill the host log.  Answer those here, as LIO would (ILLEGAL
  * REQUEST / LOGICAL UNIT NOT SUPPORTED; DATA PROTECT / WRITE PROTECTED).
  * LUN 0 is LIO's virtual LUN 0 when unmapped, and stays LIO's.  A mapping
  * changed after this look is LIO's to find: one line per configfs change.
+ * A command within those rules is counted on its LUN (vl_io_lun_count()).
  * Return: true if answered.
  */
 static bool vl_io_lun_refused(struct vl_vq *vq, struct vl_slot *s,
@@ -199,6 +247,7 @@ static bool vl_io_lun_refused(struct vl_vq *vq, struct vl_slot *s,
 	u8 sense[18] = { 0x70, 0, ILLEGAL_REQUEST, 0, 0, 0, 0, 10 };
 	struct se_node_acl *nacl = tpg->nexus->se_sess->se_node_acl;
 	struct se_dev_entry *deve, *found = NULL;
+	bool full = false;
 
 	/* As LIO's target_nacl_find_deve(), which no public header has. */
 	rcu_read_lock();
@@ -213,8 +262,15 @@ static bool vl_io_lun_refused(struct vl_vq *vq, struct vl_slot *s,
 	} else if (deve && deve->lun_access_ro && dir == DMA_TO_DEVICE) {
 		sense[2] = DATA_PROTECT;
 		sense[12] = 0x27;
+	} else if (deve) {
+		full = !vl_io_lun_count(s, tpg, deve);
 	}
 	rcu_read_unlock();
+	if (full) {
+		vl_io_answer(vq, &s->chain, VL_VSCSI_S_OK,
+			     SAM_STAT_TASK_SET_FULL, NULL, 0);
+		return true;
+	}
 	if (!sense[12])
 		return false;
 	vl_io_answer(vq, &s->chain, VL_VSCSI_S_OK, SAM_STAT_CHECK_CONDITION,

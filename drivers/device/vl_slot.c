@@ -195,6 +195,11 @@ void vl_slot_put(struct vl_slot *s)
 	if (!refcount_dec_and_test(&s->refs))
 		return;
 	vl_slot_drop_pages(s);
+	if (s->lun_depth) {
+		/* The TPG, and so the entry, lives until the device goes. */
+		atomic_dec(&s->lun_depth->inflight);
+		s->lun_depth = NULL;
+	}
 	/* Before the slot can be reused (vl_tag_in_flight() reads it). */
 	smp_store_release(&s->state, VL_SLOT_FREE);
 	llist_add(&s->node, &vq->free);

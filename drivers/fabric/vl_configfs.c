@@ -425,11 +425,6 @@ static ssize_t vl_tpg_nexus_store(struct config_item *item, const char *page,
 
 CONFIGFS_ATTR(vl_tpg_, nexus);
 
-static struct configfs_attribute *vl_tpg_attrs[] = {
-	&vl_tpg_attr_nexus,
-	NULL,
-};
-
 /* ---- attrib/fabric_prot_type ------------------------------------------- */
 
 static ssize_t vl_tpg_attrib_fabric_prot_type_show(struct config_item *item,
@@ -459,8 +454,195 @@ static ssize_t vl_tpg_attrib_fabric_prot_type_store(struct config_item *item,
 
 CONFIGFS_ATTR(vl_tpg_attrib_, fabric_prot_type);
 
+/* ---- attrib/lun_queue_depth and lun_stats: per-LUN limits -------------- */
+
+/*
+ * LUNs of one TPG that may have a limit of their own: the attribute reads
+ * back in one page ("16383:65535 " is 12 bytes).
+ */
+#define VL_MAX_LUN_LIMITS	256
+#define VL_MAX_LUN_DEPTH	65535
+#define VL_LUN_LIMIT_SYNTAX \
+	"want LUN:DEPTH pairs, LUN below 16384, DEPTH up to 65535 (0: the backstore's queue_depth)"
+
+/*
+ * The entry of @lun, made if there is none.  Context: tpg->mutex held.
+ * Return: the entry, or NULL (no memory, or a LUN no guest can address).
+ */
+static struct vl_lun_depth *vl_lun_depth_make(struct vl_tpg *tpg, u64 lun)
+{
+	struct vl_lun_depth *d = vl_tpg_lun_depth(tpg, lun);
+
+	lockdep_assert_held(&tpg->mutex);
+	if (d || lun >= VL_MAX_LUN)
+		return d;
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (d && xa_err(xa_store(&tpg->luns, lun, d, GFP_KERNEL))) {
+		kfree(d);
+		d = NULL;
+	}
+	return d;
+}
+
+/*
+ * Parse the next "LUN:DEPTH" of a lun_queue_depth write at *@p (separated
+ * by blanks, commas or newlines) and move past it.
+ * Return: 1 with @lun and @depth set, 0 at the end, -EINVAL if malformed.
+ */
+static int vl_lun_limit_next(const char **p, u64 *lun, u32 *depth)
+{
+	const char *s = *p + strspn(*p, " \t\n,");
+	size_t n = strcspn(s, " \t\n,");
+	char tok[24], *colon;
+
+	*p = s + n;
+	if (!n)
+		return 0;
+	if (n >= sizeof(tok))
+		return -EINVAL;
+	memcpy(tok, s, n);
+	tok[n] = '\0';
+	colon = strchr(tok, ':');
+	if (!colon)
+		return -EINVAL;
+	*colon = '\0';
+	if (kstrtou64(tok, 10, lun) || *lun >= VL_MAX_LUN ||
+	    kstrtou32(colon + 1, 10, depth) || *depth > VL_MAX_LUN_DEPTH)
+		return -EINVAL;
+	return 1;
+}
+
+/*
+ * How many LUNs would have a limit after applying @page, or -EINVAL.
+ * Context: tpg->mutex held (the entries do not change).
+ */
+static int vl_lun_limits_after(struct vl_tpg *tpg, const char *page)
+{
+	struct vl_lun_depth *d;
+	unsigned long idx;
+	const char *p = page;
+	int count = 0, ret;
+	u32 depth;
+	u64 lun;
+
+	lockdep_assert_held(&tpg->mutex);
+	xa_for_each(&tpg->luns, idx, d)
+		count += !!READ_ONCE(d->limit);
+	while ((ret = vl_lun_limit_next(&p, &lun, &depth)) > 0) {
+		d = vl_tpg_lun_depth(tpg, lun);
+		count += !!depth - (d && READ_ONCE(d->limit));
+	}
+	return ret < 0 ? ret : count;
+}
+
+static ssize_t vl_tpg_attrib_lun_queue_depth_show(struct config_item *item,
+						  char *page)
+{
+	struct vl_tpg *tpg = to_vl_tpg(attrib_to_tpg(item));
+	struct vl_lun_depth *d;
+	unsigned long lun;
+	ssize_t len = 0;
+	u32 limit;
+
+	mutex_lock(&tpg->mutex);
+	xa_for_each(&tpg->luns, lun, d) {
+		limit = READ_ONCE(d->limit);
+		if (limit)
+			len += sysfs_emit_at(page, len, "%s%lu:%u",
+					     len ? " " : "", lun, limit);
+	}
+	mutex_unlock(&tpg->mutex);
+	return len + sysfs_emit_at(page, len, "\n");
+}
+
+/*
+ * "LUN:DEPTH ...": LUN's commands in flight are limited to DEPTH (0: to its
+ * backstore's attrib/queue_depth again).  All or nothing; a LUN not linked
+ * yet keeps its limit for when it is (targetctl restore sets attributes
+ * before it links LUNs).
+ */
+static ssize_t vl_tpg_attrib_lun_queue_depth_store(struct config_item *item,
+						   const char *page,
+						   size_t count)
+{
+	struct vl_tpg *tpg = to_vl_tpg(attrib_to_tpg(item));
+	const char *p = page;
+	struct vl_lun_depth *d;
+	int ret, n;
+	u32 depth;
+	u64 lun;
+
+	mutex_lock(&tpg->mutex);
+	n = vl_lun_limits_after(tpg, page);
+	ret = n < 0 ? -EINVAL : n > VL_MAX_LUN_LIMITS ? -ENOSPC : 0;
+	if (ret) {
+		vl_tpg_err(tpg, "lun_queue_depth \"%.*s\": %s\n",
+			   (int)min_t(size_t, strcspn(page, "\n"), VL_LOG_NAME),
+			   page, n < 0 ? VL_LUN_LIMIT_SYNTAX :
+			   "at most 256 LUNs of a TPG have a limit of their own");
+		goto out;
+	}
+	/* Every entry first, so that a failure changes nothing. */
+	while (vl_lun_limit_next(&p, &lun, &depth) > 0)
+		if (!vl_lun_depth_make(tpg, lun)) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	p = page;
+	while (vl_lun_limit_next(&p, &lun, &depth) > 0) {
+		d = vl_tpg_lun_depth(tpg, lun);
+		WRITE_ONCE(d->limit, depth);
+	}
+out:
+	mutex_unlock(&tpg->mutex);
+	return ret ? ret : count;
+}
+
+CONFIGFS_ATTR(vl_tpg_attrib_, lun_queue_depth);
+
 static struct configfs_attribute *vl_tpg_attrib_attrs[] = {
 	&vl_tpg_attrib_attr_fabric_prot_type,
+	&vl_tpg_attrib_attr_lun_queue_depth,
+	NULL,
+};
+
+/*
+ * lun_stats: a line per linked LUN, "lun_N in_flight=.. limit=..
+ * task_set_full=..", as many as fit in a page.
+ */
+static ssize_t vl_tpg_lun_stats_show(struct config_item *item, char *page)
+{
+	struct se_portal_group *se_tpg = to_tpg(item);
+	struct vl_tpg *tpg = to_vl_tpg(se_tpg);
+	struct se_device *sd;
+	struct vl_lun_depth *d;
+	struct se_lun *lun;
+	ssize_t len = 0;
+	u32 limit;
+
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(lun, &se_tpg->tpg_lun_hlist, link) {
+		d = vl_tpg_lun_depth(tpg, lun->unpacked_lun);
+		sd = rcu_dereference(lun->lun_se_dev);
+		if (!d || !sd)
+			continue;
+		if (len > PAGE_SIZE - 96)
+			break;
+		limit = READ_ONCE(d->limit) ?: sd->dev_attrib.queue_depth;
+		len += sysfs_emit_at(page, len,
+				     "lun_%llu in_flight=%d limit=%u task_set_full=%lu\n",
+				     lun->unpacked_lun, atomic_read(&d->inflight),
+				     limit, atomic_long_read(&d->task_set_full));
+	}
+	rcu_read_unlock();
+	return len;
+}
+
+CONFIGFS_ATTR_RO(vl_tpg_, lun_stats);
+
+static struct configfs_attribute *vl_tpg_attrs[] = {
+	&vl_tpg_attr_nexus,
+	&vl_tpg_attr_lun_stats,
 	NULL,
 };
 
@@ -535,6 +717,7 @@ static struct se_portal_group *vl_make_tpg(struct se_wwn *wwn,
 	spin_lock_init(&tpg->close_lock);
 	INIT_WORK(&tpg->close_work, vl_tpg_close_work);
 	INIT_LIST_HEAD(&tpg->node);
+	xa_init(&tpg->luns);
 	tpg->tport = tport;
 	tpg->tpgt = tpgt;
 
@@ -587,6 +770,14 @@ static int vl_port_link(struct se_portal_group *se_tpg, struct se_lun *lun)
 	struct vl_tpg *tpg = to_vl_tpg(se_tpg);
 
 	mutex_lock(&tpg->mutex);
+	/*
+	 * Its commands are counted from the first (vl_io.c).  LIO ignores
+	 * what this returns: with no memory, the LUN has no limit.
+	 */
+	if (lun->unpacked_lun < VL_MAX_LUN &&
+	    !vl_lun_depth_make(tpg, lun->unpacked_lun))
+		vl_tpg_err(tpg, "lun_%llu: no memory for its in-flight limit: it has none\n",
+			   lun->unpacked_lun);
 	tpg->port_count++;
 	if (tpg->dev)
 		vl_dev_lun_changed(tpg, lun, true);

@@ -55,7 +55,13 @@ void vl_tpg_get(struct vl_tpg *tpg)
 static void vl_tpg_free(struct kref *ref)
 {
 	struct vl_tpg *tpg = container_of(ref, struct vl_tpg, ref);
+	struct vl_lun_depth *d;
+	unsigned long lun;
 
+	/* No device has the TPG: nothing counts in these any more. */
+	xa_for_each(&tpg->luns, lun, d)
+		kfree(d);
+	xa_destroy(&tpg->luns);
 	mutex_destroy(&tpg->mutex);
 	kfree(tpg);
 }
