@@ -12,7 +12,7 @@
 #include "vl-guest.h"
 
 static const char usage[] =
-"usage: vl-guest --wwpn WWPN [options] suite|bench|events|safety|malformed\n"
+"usage: vl-guest --wwpn WWPN [options] suite|bench|events|safety|malformed|depth\n"
 "  --dev PATH          vhost-scsi character device (/dev/vhost-scsi)\n"
 "  --wwpn WWPN         the vhost WWPN to attach to (required)\n"
 "  --target T          virtio target byte = LIO tpgt (1)\n"
@@ -71,6 +71,11 @@ static const char usage[] =
 "                      guest-driver.md)\n"
 "  --repeat N          do the case's malformation N times (1)\n"
 "  --seconds S         the flip case: how long to flip (10)\n"
+"depth (per-LUN queue depth; see guest-driver.md):\n"
+"  --depth D           READs to each of the two LUNs at once (16)\n"
+"  --limit N           the in-flight limit of --lun (0: none expected)\n"
+"  --other-lun L       the LUN that must keep flowing\n"
+"  --other-target T    its target (--target)\n"
 "events:\n"
 "  --late-events MS    post the event buffers only MS ms after READY, or\n"
 "                      at SIGUSR1 if that comes first\n"
@@ -83,7 +88,8 @@ enum {
 	O_NO_V1, O_NO_HP, O_BAD_TGT, O_UNK_LUN, O_VERBOSE, O_DEPTH, O_BS,
 	O_RW, O_MIX, O_SECONDS, O_LABEL, O_LATE, O_UNTIL_SIG, O_EXTRA, O_ONLY,
 	O_SKIP,
-	O_CASE, O_FAST_LUN, O_OTHER_LUN, O_REPEAT, O_HELP,
+	O_CASE, O_FAST_LUN, O_OTHER_LUN, O_REPEAT, O_LIMIT, O_OTHER_TGT,
+	O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -123,6 +129,8 @@ static const struct option longopts[] = {
 	{ "fast-lun", required_argument, NULL, O_FAST_LUN },
 	{ "other-lun", required_argument, NULL, O_OTHER_LUN },
 	{ "repeat", required_argument, NULL, O_REPEAT },
+	{ "limit", required_argument, NULL, O_LIMIT },
+	{ "other-target", required_argument, NULL, O_OTHER_TGT },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -186,6 +194,7 @@ static void defaults(struct vl_opts *o)
 	o->fast_lun = ~0U;		/* = --lun */
 	o->other_lun = ~0U;
 	o->repeat = 1;
+	o->other_target = ~0U;		/* = --target */
 }
 
 static void parse_opt(struct vl_opts *o, int c, const char *a)
@@ -235,6 +244,8 @@ static void parse_opt(struct vl_opts *o, int c, const char *a)
 	case O_FAST_LUN: o->fast_lun = (unsigned int)num(a, 16383); break;
 	case O_OTHER_LUN: o->other_lun = (unsigned int)num(a, 16383); break;
 	case O_REPEAT: o->repeat = (unsigned int)num(a, 1000000); break;
+	case O_LIMIT: o->limit = (unsigned int)num(a, 65535); break;
+	case O_OTHER_TGT: o->other_target = (unsigned int)num(a, 255); break;
 	case O_HELP: fputs(usage, stdout); exit(0);
 	default: die("bad option%s", "");
 	}
@@ -268,11 +279,13 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
 		parse_opt(&o, c == 'h' ? O_HELP : c, optarg);
 	if (optind != argc - 1)
-		die("give one mode: suite, bench, events, safety or malformed%s",
+		die("give one mode: suite, bench, events, safety, malformed or depth%s",
 		    "");
 	mode = argv[optind];
 	validate(&o, !strcmp(mode, "bench"));
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (o.other_target == ~0U)
+		o.other_target = o.target;
 	if (!strcmp(mode, "suite") || !strcmp(mode, "script"))
 		return run_suite(&o);
 	if (!strcmp(mode, "bench"))
@@ -283,6 +296,8 @@ int main(int argc, char **argv)
 		return run_safety(&o);
 	if (!strcmp(mode, "malformed"))
 		return run_malformed(&o);
+	if (!strcmp(mode, "depth"))
+		return run_depth(&o);
 	die("unknown mode '%s'", mode);
 	return 2;
 }

@@ -65,6 +65,9 @@ struct vl_opts {
 	unsigned int other_lun;		/* abort-other-lun's LUN B */
 	/* malformed */
 	unsigned int repeat;		/* times each case is done */
+	/* depth */
+	unsigned int limit;		/* --lun's expected in-flight limit */
+	unsigned int other_target;	/* --other-lun's target */
 };
 
 /* ---- little-endian accessors for guest-visible memory ------------------ */
@@ -377,5 +380,6 @@ int run_bench(const struct vl_opts *o);
 int run_events(const struct vl_opts *o);
 int run_safety(const struct vl_opts *o);
 int run_malformed(const struct vl_opts *o);
+int run_depth(const struct vl_opts *o);
 
 #endif
