@@ -82,7 +82,8 @@ check "restored TPG has a nexus again" test -s $CFS/vhost/$W/tpgt_1/nexus
 # core, `targetctl restore` reads the saved JSON and loads the fabric with
 # `modprobe tcm_vhost`, which the modprobe.d alias file makes vhost_lio.
 # Non-default attributes first, so the restore is seen to carry them: a
-# backstore's (emulate_tpu) and our TPG's (fabric_prot_type).  The tree
+# backstore's (emulate_tpu) and our TPG's (fabric_prot_type, and LUN 0's
+# lun_queue_depth, set before rtslib makes the LUNs on restore).  The tree
 # dump covers the vhost tree only; backstores are compared through the
 # JSON and their attributes read back.
 FIO=$(echo $CFS/core/fileio_*/disk1)
@@ -90,6 +91,8 @@ check "set backstore attribute emulate_tpu=1" \
 	tc /backstores/fileio/disk1 set attribute emulate_tpu=1
 check "set TPG attribute fabric_prot_type=1" \
 	tc /vhost/$W/tpg1 set attribute fabric_prot_type=1
+check "set TPG attribute lun_queue_depth=0:64" \
+	tc /vhost/$W/tpg1 set attribute lun_queue_depth=0:64
 same "emulate_tpu is 1 in configfs" "$(cat "$FIO/attrib/emulate_tpu")" 1
 same "fabric_prot_type is 1 in configfs" \
 	"$(cat $CFS/vhost/$W/tpgt_1/attrib/fabric_prot_type)" 1
@@ -127,6 +130,10 @@ FIO=$(echo $CFS/core/fileio_*/disk1)
 same "restored after reload: emulate_tpu is 1" "$(cat "$FIO/attrib/emulate_tpu")" 1
 same "restored after reload: fabric_prot_type is 1" \
 	"$(cat $CFS/vhost/$W/tpgt_1/attrib/fabric_prot_type)" 1
+same "restored after reload: lun_queue_depth is 0:64" \
+	"$(cat $CFS/vhost/$W/tpgt_1/attrib/lun_queue_depth)" 0:64
+same "restored after reload: LUN 0's limit in force is 64" \
+	"$(sed -n 's/^lun_0 .*\(limit=[0-9]*\).*/\1/p' $CFS/vhost/$W/tpgt_1/lun_stats)" limit=64
 check "restored after reload: the TPG has a nexus" test -s $CFS/vhost/$W/tpgt_1/nexus
 # A fake guest on the restored TPG: verified WRITE/READ on both LUNs, and
 # the buffer layouts on the fileio LUN 0.

@@ -5,7 +5,10 @@
 # QEMU's vhost-scsi-pci, i.e. on vhost_lio in the first guest.  Finds the
 # two disks (LUN 0 of targets 1 and 2), asks them INQUIRY, READ CAPACITY
 # and REPORT LUNS with sg3_utils, runs fio with crc32c verification on
-# both and a second, read-only verifying pass, writes a marker to disk 1
+# both (target 1's LUN limited to fewer commands in flight than fio
+# sends: its depth must drop, disk 2's not) and, once the first guest
+# lifted that limit, a second, read-only verifying pass (disk 1's depth
+# must ramp back up), writes a marker to disk 1
 # for the first guest to find in the backing file, then powers off.
 # Checks go to /out/nested.log as PASS:/FAIL: lines
 # (tests/vm/60-qemu-guest.sh relays them); /out/done says it ran to the
@@ -85,25 +88,42 @@ main() {
 	done
 	note "sg3_utils done"
 
+	# Per-LUN queue depth: target 1's LUN is limited to $NLIMIT commands
+	# in flight on the host (attrib/lun_queue_depth), target 2's is not.
+	# Both disks start at depth $NDEPTH with fio keeping $NDEPTH in
+	# flight: virtio_scsi tracks queue depth, so the TASK SET FULL
+	# answers beyond the limit make the SCSI midlayer lower disk 1's
+	# depth (by one per 11 of them, 16 jiffies apart), while disk 2's
+	# stays.  Then the first guest lifts the limit (we ask through
+	# /out/lift) and disk 1's depth ramps back up, one step per
+	# queue_ramp_up_period with I/O completing.
+	q1=/sys/block/${D1#/dev/}/device
+	q2=/sys/block/${D2#/dev/}/device
+	for q in $q1 $q2; do
+		check "depth $NDEPTH, ramp-up period 100 ms: ${q#/sys/block/}" \
+			sh -c "echo $NDEPTH >$q/queue_depth && echo 100 >$q/queue_ramp_up_period"
+	done
+	while :; do
+		echo "$(cat $q1/queue_depth) $(cat $q2/queue_depth)"
+		sleep 0.2
+	done >/tmp/depths &
+	sampler=$!
+
 	# Both disks at once, one job each: random 4k writes, each block read
-	# back and verified (crc32c) after the job; then, once both are done
-	# (stonewall), a second pass that only reads and verifies.  O_DIRECT
-	# throughout, so every read is the device's; one fio run, as starting
-	# fio costs ~15 s two levels of TCG down.
+	# back and verified (crc32c) after the job; then, with the limit
+	# lifted, a second fio run that only reads and verifies.  O_DIRECT
+	# throughout, so every read is the device's.  fio's progress goes to
+	# the console whenever its share done changes (checked every 2 s):
+	# the first guest sees a slow fio progress, and a hung one stop.
 	fio_args="--rw=randwrite --bs=4k --size=$NFIO --ioengine=libaio \
-		--iodepth=4 --direct=1 --verify=crc32c --verify_state_save=0 \
+		--iodepth=$NDEPTH --direct=1 --verify=crc32c --verify_state_save=0 \
 		--randrepeat=1"
-	# fio's progress goes to the console whenever its share done
-	# changes (checked every 2 s): the first guest sees a slow fio
-	# progress, and a hung one stop.
 	note "fio starts"
 	# shellcheck disable=SC2086
 	{
 		fio --output="$O/fio.txt" $fio_args \
 			--eta=always --eta-interval=2 \
-			--name=disk1 --filename="$D1" --name=disk2 --filename="$D2" \
-			--name=verify1 --stonewall --verify_only --filename="$D1" \
-			--name=verify2 --verify_only --filename="$D2"
+			--name=disk1 --filename="$D1" --name=disk2 --filename="$D2"
 		echo $? >/tmp/fio.rc
 	} | fio_progress >/dev/console
 	same "fio: exit status" "$(cat /tmp/fio.rc)" 0
@@ -111,10 +131,44 @@ main() {
 		check "fio $j: random writes, read back and verified, no error" \
 			grep -q "^$j: (groupid=0, jobs=1): err= 0" "$O/fio.txt"
 	done
+	min1=$(awk 'NR == 1 || $1 < m { m = $1 } END { print m }' /tmp/depths)
+	min2=$(awk 'NR == 1 || $2 < m { m = $2 } END { print m }' /tmp/depths)
+	echo "INFO: disk depths sampled every 0.2 s during fio: $(awk '{ print $1 "/" $2 }' /tmp/depths | uniq | tr '\n' ' ')"
+	check "disk 1 (limit $NLIMIT on the host): the guest lowered its depth from $NDEPTH (to $min1)" \
+		[ "${min1:-$NDEPTH}" -lt "$NDEPTH" ]
+	same "disk 2 (no limit): its depth stayed $NDEPTH" "$min2" "$NDEPTH"
+
+	note "asking the first guest to lift the limit"
+	: >"$O/lift"
+	n=0
+	while [ ! -e "$O/lifted" ] && [ $n -lt 1200 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	check "the first guest lifted the limit" test -e "$O/lifted"
+	# shellcheck disable=SC2086
+	{
+		fio --output="$O/fio-verify.txt" $fio_args --verify_only \
+			--eta=always --eta-interval=2 \
+			--name=verify1 --filename="$D1" --name=verify2 --filename="$D2"
+		echo $? >/tmp/fio.rc
+	} | fio_progress >/dev/console
+	same "fio verify pass: exit status" "$(cat /tmp/fio.rc)" 0
 	for j in verify1 verify2; do
 		check "fio $j: verified again by a read-only pass, no error" \
-			grep -q "^$j: (groupid=1, jobs=1): err= 0" "$O/fio.txt"
+			grep -q "^$j: (groupid=0, jobs=1): err= 0" "$O/fio-verify.txt"
 	done
+	# Ramp-up goes on while reads complete: read on until disk 1 is
+	# back at $NDEPTH, a read at a time (a bound of 600 reads, where a
+	# step takes a few).
+	n=0
+	while [ "$(cat $q1/queue_depth)" -lt "$NDEPTH" ] && [ $n -lt 600 ]; do
+		dd if="$D1" of=/dev/null bs=4096 count=1 skip=$n iflag=direct 2>/dev/null
+		n=$((n + 1))
+	done
+	kill $sampler
+	same "disk 1: depth ramped back up to $NDEPTH once the limit was lifted ($n more reads)" \
+		"$(cat $q1/queue_depth)" "$NDEPTH"
 	note "fio done"
 
 	# The marker, for the first guest to find in disk 1's backing file.
