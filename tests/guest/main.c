@@ -12,7 +12,8 @@
 #include "vl-guest.h"
 
 static const char usage[] =
-"usage: vl-guest --wwpn WWPN [options] suite|bench|events|safety|malformed\n"
+"usage: vl-guest --wwpn WWPN [options] suite|bench|events|safety|malformed|raw\n"
+"       vl-guest --dev /dev/sgN --cdb HEX [--dout SPEC|--din N] sgio\n"
 "  --dev PATH          vhost-scsi character device (/dev/vhost-scsi)\n"
 "  --wwpn WWPN         the vhost WWPN to attach to (required)\n"
 "  --target T          virtio target byte = LIO tpgt (1)\n"
@@ -71,6 +72,12 @@ static const char usage[] =
 "                      guest-driver.md)\n"
 "  --repeat N          do the case's malformation N times (1)\n"
 "  --seconds S         the flip case: how long to flip (10)\n"
+"raw (one CDB through the vhost device, on --target/--lun), sgio (the\n"
+"same through SG_IO on --dev): one RESULT line (see guest-driver.md)\n"
+"  --cdb HEX           the CDB, 6 to 32 hex bytes\n"
+"  --dout SPEC         data-out: comma-separated COUNTxBB (COUNT bytes of\n"
+"                      hex byte BB) or hex bytes, e.g. 512x00,0102\n"
+"  --din N             data-in buffer of N bytes\n"
 "events:\n"
 "  --late-events MS    post the event buffers only MS ms after READY, or\n"
 "                      at SIGUSR1 if that comes first\n"
@@ -83,7 +90,8 @@ enum {
 	O_NO_V1, O_NO_HP, O_BAD_TGT, O_UNK_LUN, O_VERBOSE, O_DEPTH, O_BS,
 	O_RW, O_MIX, O_SECONDS, O_LABEL, O_LATE, O_UNTIL_SIG, O_EXTRA, O_ONLY,
 	O_SKIP,
-	O_CASE, O_FAST_LUN, O_OTHER_LUN, O_REPEAT, O_HELP,
+	O_CASE, O_FAST_LUN, O_OTHER_LUN, O_REPEAT, O_CDB, O_DOUT, O_DIN,
+	O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -123,6 +131,9 @@ static const struct option longopts[] = {
 	{ "fast-lun", required_argument, NULL, O_FAST_LUN },
 	{ "other-lun", required_argument, NULL, O_OTHER_LUN },
 	{ "repeat", required_argument, NULL, O_REPEAT },
+	{ "cdb", required_argument, NULL, O_CDB },
+	{ "dout", required_argument, NULL, O_DOUT },
+	{ "din", required_argument, NULL, O_DIN },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -235,6 +246,9 @@ static void parse_opt(struct vl_opts *o, int c, const char *a)
 	case O_FAST_LUN: o->fast_lun = (unsigned int)num(a, 16383); break;
 	case O_OTHER_LUN: o->other_lun = (unsigned int)num(a, 16383); break;
 	case O_REPEAT: o->repeat = (unsigned int)num(a, 1000000); break;
+	case O_CDB: o->raw_cdb = a; break;
+	case O_DOUT: o->raw_dout = a; break;
+	case O_DIN: o->raw_din = (uint32_t)num(a, 1U << 20); break;
 	case O_HELP: fputs(usage, stdout); exit(0);
 	default: die("bad option%s", "");
 	}
@@ -268,11 +282,13 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
 		parse_opt(&o, c == 'h' ? O_HELP : c, optarg);
 	if (optind != argc - 1)
-		die("give one mode: suite, bench, events, safety or malformed%s",
+		die("give one mode: suite, bench, events, safety, malformed, raw or sgio%s",
 		    "");
 	mode = argv[optind];
-	validate(&o, !strcmp(mode, "bench"));
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(mode, "sgio"))	/* no vhost device: no --wwpn */
+		return run_rawcdb(&o, true);
+	validate(&o, !strcmp(mode, "bench"));
 	if (!strcmp(mode, "suite") || !strcmp(mode, "script"))
 		return run_suite(&o);
 	if (!strcmp(mode, "bench"))
@@ -283,6 +299,8 @@ int main(int argc, char **argv)
 		return run_safety(&o);
 	if (!strcmp(mode, "malformed"))
 		return run_malformed(&o);
+	if (!strcmp(mode, "raw"))
+		return run_rawcdb(&o, false);
 	die("unknown mode '%s'", mode);
 	return 2;
 }

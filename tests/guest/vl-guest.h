@@ -65,6 +65,10 @@ struct vl_opts {
 	unsigned int other_lun;		/* abort-other-lun's LUN B */
 	/* malformed */
 	unsigned int repeat;		/* times each case is done */
+	/* raw, sgio */
+	const char *raw_cdb;		/* hex bytes */
+	const char *raw_dout;		/* data-out spec (raw.c) */
+	uint32_t raw_din;		/* data-in buffer length */
 };
 
 /* ---- little-endian accessors for guest-visible memory ------------------ */
@@ -377,5 +381,6 @@ int run_bench(const struct vl_opts *o);
 int run_events(const struct vl_opts *o);
 int run_safety(const struct vl_opts *o);
 int run_malformed(const struct vl_opts *o);
+int run_rawcdb(const struct vl_opts *o, bool sgio);
 
 #endif
