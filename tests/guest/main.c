@@ -14,6 +14,7 @@
 static const char usage[] =
 "usage: vl-guest --wwpn WWPN [options] suite|bench|events|safety|malformed|raw\n"
 "       vl-guest --dev /dev/sgN --cdb HEX [--dout SPEC|--din N] sgio\n"
+"       vl-guest --dev /dev/sgN --cmds FILE sgio\n"
 "  --dev PATH          vhost-scsi character device (/dev/vhost-scsi)\n"
 "  --wwpn WWPN         the vhost WWPN to attach to (required)\n"
 "  --target T          virtio target byte = LIO tpgt (1)\n"
@@ -78,6 +79,9 @@ static const char usage[] =
 "  --dout SPEC         data-out: comma-separated COUNTxBB (COUNT bytes of\n"
 "                      hex byte BB) or hex bytes, e.g. 512x00,0102\n"
 "  --din N             data-in buffer of N bytes\n"
+"  --cmds FILE         instead of --cdb: a command per line,\n"
+"                      NAME|CDB|DATA-OUT|DATA-IN LENGTH|FLAGS, a RESULT\n"
+"                      line each, in order\n"
 "events:\n"
 "  --late-events MS    post the event buffers only MS ms after READY, or\n"
 "                      at SIGUSR1 if that comes first\n"
@@ -90,7 +94,7 @@ enum {
 	O_NO_V1, O_NO_HP, O_BAD_TGT, O_UNK_LUN, O_VERBOSE, O_DEPTH, O_BS,
 	O_RW, O_MIX, O_SECONDS, O_LABEL, O_LATE, O_UNTIL_SIG, O_EXTRA, O_ONLY,
 	O_SKIP,
-	O_CASE, O_FAST_LUN, O_OTHER_LUN, O_REPEAT, O_CDB, O_DOUT, O_DIN,
+	O_CASE, O_FAST_LUN, O_OTHER_LUN, O_REPEAT, O_CDB, O_DOUT, O_DIN, O_CMDS,
 	O_HELP,
 };
 
@@ -134,6 +138,7 @@ static const struct option longopts[] = {
 	{ "cdb", required_argument, NULL, O_CDB },
 	{ "dout", required_argument, NULL, O_DOUT },
 	{ "din", required_argument, NULL, O_DIN },
+	{ "cmds", required_argument, NULL, O_CMDS },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -249,6 +254,7 @@ static void parse_opt(struct vl_opts *o, int c, const char *a)
 	case O_CDB: o->raw_cdb = a; break;
 	case O_DOUT: o->raw_dout = a; break;
 	case O_DIN: o->raw_din = (uint32_t)num(a, 1U << 20); break;
+	case O_CMDS: o->raw_cmds = a; break;
 	case O_HELP: fputs(usage, stdout); exit(0);
 	default: die("bad option%s", "");
 	}

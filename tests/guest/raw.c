@@ -119,36 +119,49 @@ static long parse_dout(const char *spec, uint8_t *out, size_t max)
 	return (long)n;
 }
 
-static int raw_prepare(const struct vl_opts *o, struct raw_cmd *c)
+static void raw_free(struct raw_cmd *c)
+{
+	free(c->dout);
+	free(c->din);
+	c->dout = c->din = NULL;
+}
+
+/* A command from its CDB, data-out spec (or NULL) and data-in length. */
+static int raw_prepare(struct raw_cmd *c, const char *cdb, const char *dout,
+		       uint32_t din)
 {
 	long n;
 
 	memset(c, 0, sizeof(*c));
-	n = o->raw_cdb ? parse_hex(o->raw_cdb, c->cdb, sizeof(c->cdb)) : -1;
+	n = cdb ? parse_hex(cdb, c->cdb, sizeof(c->cdb)) : -1;
 	if (n < 6) {
-		fprintf(stderr, "vl-guest: --cdb: 6 to %zu hex bytes\n",
-			sizeof(c->cdb));
+		fprintf(stderr, "vl-guest: CDB '%s': 6 to %zu hex bytes\n",
+			cdb ? cdb : "", sizeof(c->cdb));
 		return -1;
 	}
 	c->cdb_len = (unsigned int)n;
-	if (o->raw_dout) {
+	if (dout && *dout) {
 		c->dout = calloc(1, RAW_MAX_DATA);
-		n = c->dout ? parse_dout(o->raw_dout, c->dout, RAW_MAX_DATA) : -1;
+		n = c->dout ? parse_dout(dout, c->dout, RAW_MAX_DATA) : -1;
 		if (n < 0) {
-			fprintf(stderr, "vl-guest: bad --dout '%s'\n", o->raw_dout);
+			fprintf(stderr, "vl-guest: bad data-out '%s'\n", dout);
+			raw_free(c);
 			return -1;
 		}
 		c->dout_len = (uint32_t)n;
 	}
-	c->din_len = o->raw_din;
+	c->din_len = din;
 	if (c->din_len) {
 		c->din = malloc(c->din_len);
-		if (!c->din)
+		if (!c->din) {
+			raw_free(c);
 			return -1;
+		}
 		memset(c->din, 0xee, c->din_len);
 	}
 	if (c->dout_len && c->din_len) {
-		fprintf(stderr, "vl-guest: --dout or --din, not both\n");
+		fprintf(stderr, "vl-guest: data-out or data-in, not both\n");
+		raw_free(c);
 		return -1;
 	}
 	return 0;
@@ -201,31 +214,26 @@ static void raw_report(bool ok, const char *what, const char *detail)
 }
 
 /* Through a vhost-scsi device, as a virtio-scsi guest sends it. */
-static int raw_vhost(const struct vl_opts *o, struct raw_cmd *c,
-		     struct raw_answer *a)
+static int raw_vhost(struct vdev *d, const struct vl_opts *o,
+		     struct raw_cmd *c, struct raw_answer *a)
 {
-	static struct vdev d;
+	static uint64_t tag;
 	struct scsi_io io;
 	int ret;
 
-	if (vdev_start(&d, o, raw_report)) {
-		vdev_stop(&d, raw_report);
-		return -1;
-	}
 	memset(&io, 0, sizeof(io));
 	vl_lun(io.lun, o->target, o->lun);
-	io.tag = 1;
+	io.tag = ++tag;
 	memcpy(io.cdb, c->cdb, c->cdb_len);
 	io.dout = c->dout;
 	io.dout_len = c->dout_len;
 	io.din = c->din;
 	io.din_len = c->din_len;
-	ret = scsi_exec(&d, vdev_reqq(&d, 0), &io, &layout_std);
+	ret = scsi_exec(d, vdev_reqq(d, 0), &io, &layout_std);
 	if (ret) {
 		fprintf(stderr, "vl-guest raw: no answer: %s\n", strerror(-ret));
 		return -1;
 	}
-	vdev_stop(&d, raw_report);
 	if (io.res.response == VIRTIO_SCSI_S_OK)
 		snprintf(a->transport, sizeof(a->transport), "ok");
 	else
@@ -242,17 +250,11 @@ static int raw_vhost(const struct vl_opts *o, struct raw_cmd *c,
 }
 
 /* Through SG_IO on a SCSI generic device (a tcm_loop LUN's /dev/sgN). */
-static int raw_sgio(const struct vl_opts *o, struct raw_cmd *c,
+static int raw_sgio(int fd, const struct vl_opts *o, struct raw_cmd *c,
 		    struct raw_answer *a)
 {
 	struct sg_io_hdr h;
-	int fd = open(o->dev, O_RDWR);
 
-	if (fd < 0) {
-		fprintf(stderr, "vl-guest sgio: %s: %s\n", o->dev,
-			strerror(errno));
-		return -1;
-	}
 	memset(&h, 0, sizeof(h));
 	h.interface_id = 'S';
 	h.cmdp = c->cdb;
@@ -272,10 +274,8 @@ static int raw_sgio(const struct vl_opts *o, struct raw_cmd *c,
 	}
 	if (ioctl(fd, SG_IO, &h) < 0) {
 		fprintf(stderr, "vl-guest sgio: SG_IO: %s\n", strerror(errno));
-		close(fd);
 		return -1;
 	}
-	close(fd);
 	/* DRIVER_SENSE (0x08) only says sense is there, as sb_len_wr does. */
 	if (!h.host_status && !(h.driver_status & ~0x08))
 		snprintf(a->transport, sizeof(a->transport), "ok");
@@ -290,28 +290,111 @@ static int raw_sgio(const struct vl_opts *o, struct raw_cmd *c,
 	return 0;
 }
 
+/* The next command of a --cmds file: NAME|CDB|DATA-OUT|DATA-IN|FLAGS. */
+static int raw_next(FILE *f, struct raw_cmd *c, bool *eof)
+{
+	char line[8192], *fld[5], *p = line;
+	unsigned long din;
+	unsigned int i;
+
+	*eof = !fgets(line, sizeof(line), f);
+	if (*eof)
+		return 0;
+	line[strcspn(line, "\n")] = 0;
+	for (i = 0; i < 5; i++) {
+		fld[i] = p;
+		p += strcspn(p, "|");
+		if (*p)
+			*p++ = 0;
+	}
+	din = strtoul(fld[3], NULL, 10);
+	if (din > RAW_MAX_DATA)
+		return -1;
+	return raw_prepare(c, fld[1], fld[2], (uint32_t)din);
+}
+
 /**
- * run_rawcdb() - send one CDB, print one RESULT line (modes raw and sgio)
- * @o: options: --cdb, --dout or --din; for raw the vhost device, WWPN,
- *     target and LUN; for sgio --dev is the /dev/sgN
+ * run_rawcdb() - send raw CDBs, print a RESULT line each (raw and sgio)
+ * @o: options: --cdb with --dout or --din, or --cmds FILE (a line per
+ *     command: NAME|CDB|DATA-OUT|DATA-IN|FLAGS); for raw the vhost
+ *     device, WWPN, target and LUN; for sgio --dev is the /dev/sgN
  * @sgio: through SG_IO, else through the vhost-scsi device
  *
- * Return: the exit status: 0 if the command was answered, 1 if not, 2 for
- * bad options.
+ * A command that cannot be sent prints "RESULT ERROR" (the lines stay
+ * aligned with the file's); one the vhost device does not answer ends
+ * the run (the device owns its buffers).
+ *
+ * Return: the exit status: 0 if every command was answered, 1 if not, 2
+ * for bad options.
  */
 int run_rawcdb(const struct vl_opts *o, bool sgio)
 {
+	static struct vdev d;
+	FILE *f = NULL;
 	struct raw_answer a;
 	struct raw_cmd c;
-	int ret;
+	int fd = -1, ret = 0, r;
+	bool eof = false;
 
-	if (raw_prepare(o, &c))
+	if (o->raw_cmds) {
+		f = fopen(o->raw_cmds, "r");
+		if (!f) {
+			fprintf(stderr, "vl-guest: %s: %s\n", o->raw_cmds,
+				strerror(errno));
+			return 2;
+		}
+	} else if (raw_prepare(&c, o->raw_cdb, o->raw_dout, o->raw_din)) {
 		return 2;
-	memset(&a, 0, sizeof(a));
-	ret = sgio ? raw_sgio(o, &c, &a) : raw_vhost(o, &c, &a);
-	if (!ret)
-		raw_print(&c, &a);
-	free(c.dout);
-	free(c.din);
-	return ret ? 1 : 0;
+	}
+	if (sgio) {
+		fd = open(o->dev, O_RDWR);
+		if (fd < 0)
+			fprintf(stderr, "vl-guest sgio: %s: %s\n", o->dev,
+				strerror(errno));
+	} else if (vdev_start(&d, o, raw_report)) {
+		vdev_stop(&d, raw_report);
+		fd = -1;
+	} else {
+		fd = 0;
+	}
+	if (fd < 0) {
+		if (f)
+			fclose(f);
+		else
+			raw_free(&c);
+		return 1;
+	}
+	for (;;) {
+		if (f) {
+			r = raw_next(f, &c, &eof);
+			if (eof)
+				break;
+			if (r) {
+				printf("RESULT ERROR bad command line\n");
+				ret = 1;
+				continue;
+			}
+		}
+		memset(&a, 0, sizeof(a));
+		r = sgio ? raw_sgio(fd, o, &c, &a) : raw_vhost(&d, o, &c, &a);
+		if (!r)
+			raw_print(&c, &a);
+		else
+			printf("RESULT ERROR not answered\n");
+		raw_free(&c);
+		if (r) {
+			ret = 1;
+			if (!sgio)
+				break;
+		}
+		if (!f)
+			break;
+	}
+	if (f)
+		fclose(f);
+	if (sgio)
+		close(fd);
+	else if (!ret)
+		vdev_stop(&d, raw_report);
+	return ret;
 }

@@ -69,6 +69,7 @@ struct vl_opts {
 	const char *raw_cdb;		/* hex bytes */
 	const char *raw_dout;		/* data-out spec (raw.c) */
 	uint32_t raw_din;		/* data-in buffer length */
+	const char *raw_cmds;		/* file: a command per line */
 };
 
 /* ---- little-endian accessors for guest-visible memory ------------------ */
