@@ -54,7 +54,23 @@ static u8 vl_io_status(struct vl_slot *s)
 	return SAM_STAT_TASK_SET_FULL;
 }
 
-/* Answer a command LIO completed, from its status, sense and residual. */
+/*
+ * Answer a command LIO completed, from its status, sense and residual.
+ *
+ * A command LIO completed is answered VIRTIO_SCSI_S_OK whatever its
+ * residual, as LIO's own initiator (tcm_loop) sees it: LIO decides what
+ * a transfer length that differs from the buffers means
+ * (target_cmd_size_check(): an underflow runs with a residual; an
+ * overflow of a data transfer is refused, INVALID FIELD IN CDB or IN
+ * COMMAND INFORMATION UNIT; one of a command that moves no data, such
+ * as VERIFY with BYTCHK 0, runs GOOD), and the residual is LIO's either
+ * way.  VIRTIO_SCSI_S_OVERRUN would tell the guest the command was not
+ * executed (Linux makes it DID_ERROR and retries): no answer of LIO's
+ * says that.  LIO never moves more than the buffers: an overflow with
+ * data is refused before execution (transport_generic_map_mem_to_cmd()),
+ * and an underflowing read's scatterlist ends at its data length
+ * (vl_io_trim_sgl()).
+ */
 static void vl_io_answer_cmd(struct vl_vq *vq, struct vl_slot *s)
 {
 	struct se_cmd *se = &s->vcmd.se_cmd;
@@ -66,19 +82,20 @@ static void vl_io_answer_cmd(struct vl_vq *vq, struct vl_slot *s)
 	if (s->aborted) {
 		/* virtio 1.2 5.6.6.1: cancelled by a reset, or by an abort. */
 		resp = s->reset ? VL_VSCSI_S_RESET : VL_VSCSI_S_ABORTED;
-	} else {
-		if (se->se_cmd_flags & (SCF_UNDERFLOW_BIT | SCF_OVERFLOW_BIT))
-			resid = se->residual_count;
-		if (se->se_cmd_flags & SCF_OVERFLOW_BIT)
-			resp = VL_VSCSI_S_OVERRUN;
+	} else if (se->se_cmd_flags & (SCF_UNDERFLOW_BIT | SCF_OVERFLOW_BIT)) {
+		resid = se->residual_count;
 	}
 	/*
 	 * used.len must not count bytes we did not write (virtio 2.7.8): LIO
 	 * reports no transfer count for a failed command, so only a GOOD
-	 * read counts its data.
+	 * read counts its data: the buffer less an underflow's residual (an
+	 * overflow's is what the buffer lacked).
 	 */
-	if (s->data_in && resp == VL_VSCSI_S_OK && status == SAM_STAT_GOOD)
-		data_in = s->req.data_len - min(resid, s->req.data_len);
+	if (s->data_in && resp == VL_VSCSI_S_OK && status == SAM_STAT_GOOD) {
+		data_in = s->req.data_len;
+		if (se->se_cmd_flags & SCF_UNDERFLOW_BIT)
+			data_in -= min(resid, data_in);
+	}
 
 	if (s->bounce && data_in &&
 	    vl_data_copy(s, vq->dev->mem, data_in, false)) {

@@ -12,7 +12,9 @@
 #include "vl-guest.h"
 
 static const char usage[] =
-"usage: vl-guest --wwpn WWPN [options] suite|bench|events|safety|malformed|depth\n"
+"usage: vl-guest --wwpn WWPN [options] suite|bench|events|safety|malformed|depth|raw\n"
+"       vl-guest --dev /dev/sgN --cdb HEX [--dout SPEC|--din N] sgio\n"
+"       vl-guest --dev /dev/sgN --cmds FILE sgio\n"
 "  --dev PATH          vhost-scsi character device (/dev/vhost-scsi)\n"
 "  --wwpn WWPN         the vhost WWPN to attach to (required)\n"
 "  --target T          virtio target byte = LIO tpgt (1)\n"
@@ -76,6 +78,15 @@ static const char usage[] =
 "  --limit N           the in-flight limit of --lun (0: none expected)\n"
 "  --other-lun L       the LUN that must keep flowing\n"
 "  --other-target T    its target (--target)\n"
+"raw (one CDB through the vhost device, on --target/--lun), sgio (the\n"
+"same through SG_IO on --dev): one RESULT line (see guest-driver.md)\n"
+"  --cdb HEX           the CDB, 6 to 32 hex bytes\n"
+"  --dout SPEC         data-out: comma-separated COUNTxBB (COUNT bytes of\n"
+"                      hex byte BB) or hex bytes, e.g. 512x00,0102\n"
+"  --din N             data-in buffer of N bytes\n"
+"  --cmds FILE         instead of --cdb: a command per line,\n"
+"                      NAME|CDB|DATA-OUT|DATA-IN LENGTH|FLAGS, a RESULT\n"
+"                      line each, in order\n"
 "events:\n"
 "  --late-events MS    post the event buffers only MS ms after READY, or\n"
 "                      at SIGUSR1 if that comes first\n"
@@ -89,6 +100,7 @@ enum {
 	O_RW, O_MIX, O_SECONDS, O_LABEL, O_LATE, O_UNTIL_SIG, O_EXTRA, O_ONLY,
 	O_SKIP,
 	O_CASE, O_FAST_LUN, O_OTHER_LUN, O_REPEAT, O_LIMIT, O_OTHER_TGT,
+	O_CDB, O_DOUT, O_DIN, O_CMDS,
 	O_HELP,
 };
 
@@ -131,6 +143,10 @@ static const struct option longopts[] = {
 	{ "repeat", required_argument, NULL, O_REPEAT },
 	{ "limit", required_argument, NULL, O_LIMIT },
 	{ "other-target", required_argument, NULL, O_OTHER_TGT },
+	{ "cdb", required_argument, NULL, O_CDB },
+	{ "dout", required_argument, NULL, O_DOUT },
+	{ "din", required_argument, NULL, O_DIN },
+	{ "cmds", required_argument, NULL, O_CMDS },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -246,6 +262,10 @@ static void parse_opt(struct vl_opts *o, int c, const char *a)
 	case O_REPEAT: o->repeat = (unsigned int)num(a, 1000000); break;
 	case O_LIMIT: o->limit = (unsigned int)num(a, 65535); break;
 	case O_OTHER_TGT: o->other_target = (unsigned int)num(a, 255); break;
+	case O_CDB: o->raw_cdb = a; break;
+	case O_DOUT: o->raw_dout = a; break;
+	case O_DIN: o->raw_din = (uint32_t)num(a, 1U << 20); break;
+	case O_CMDS: o->raw_cmds = a; break;
 	case O_HELP: fputs(usage, stdout); exit(0);
 	default: die("bad option%s", "");
 	}
@@ -279,13 +299,15 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
 		parse_opt(&o, c == 'h' ? O_HELP : c, optarg);
 	if (optind != argc - 1)
-		die("give one mode: suite, bench, events, safety, malformed or depth%s",
+		die("give one mode: suite, bench, events, safety, malformed, depth, raw or sgio%s",
 		    "");
 	mode = argv[optind];
-	validate(&o, !strcmp(mode, "bench"));
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (o.other_target == ~0U)
 		o.other_target = o.target;
+	if (!strcmp(mode, "sgio"))	/* no vhost device: no --wwpn */
+		return run_rawcdb(&o, true);
+	validate(&o, !strcmp(mode, "bench"));
 	if (!strcmp(mode, "suite") || !strcmp(mode, "script"))
 		return run_suite(&o);
 	if (!strcmp(mode, "bench"))
@@ -298,6 +320,8 @@ int main(int argc, char **argv)
 		return run_malformed(&o);
 	if (!strcmp(mode, "depth"))
 		return run_depth(&o);
+	if (!strcmp(mode, "raw"))
+		return run_rawcdb(&o, false);
 	die("unknown mode '%s'", mode);
 	return 2;
 }

@@ -68,6 +68,11 @@ struct vl_opts {
 	/* depth */
 	unsigned int limit;		/* --lun's expected in-flight limit */
 	unsigned int other_target;	/* --other-lun's target */
+	/* raw, sgio */
+	const char *raw_cdb;		/* hex bytes */
+	const char *raw_dout;		/* data-out spec (raw.c) */
+	uint32_t raw_din;		/* data-in buffer length */
+	const char *raw_cmds;		/* file: a command per line */
 };
 
 /* ---- little-endian accessors for guest-visible memory ------------------ */
@@ -381,5 +386,6 @@ int run_events(const struct vl_opts *o);
 int run_safety(const struct vl_opts *o);
 int run_malformed(const struct vl_opts *o);
 int run_depth(const struct vl_opts *o);
+int run_rawcdb(const struct vl_opts *o, bool sgio);
 
 #endif
