@@ -606,33 +606,44 @@ static struct configfs_attribute *vl_tpg_attrib_attrs[] = {
 	NULL,
 };
 
+/* The backstore LUN @unpacked_lun of @se_tpg is linked to, or NULL. */
+static struct se_device *vl_lun_backstore(struct se_portal_group *se_tpg,
+					  u64 unpacked_lun)
+{
+	struct se_lun *lun;
+
+	hlist_for_each_entry_rcu(lun, &se_tpg->tpg_lun_hlist, link)
+		if (lun->unpacked_lun == unpacked_lun)
+			return rcu_dereference(lun->lun_se_dev);
+	return NULL;
+}
+
 /*
- * lun_stats: a line per linked LUN, "lun_N in_flight=.. limit=..
- * task_set_full=..", as many as fit in a page.
+ * lun_stats: a line per linked LUN in LUN order, "lun_N in_flight=..
+ * limit=.. task_set_full=..", as many as fit in a page.
  */
 static ssize_t vl_tpg_lun_stats_show(struct config_item *item, char *page)
 {
 	struct se_portal_group *se_tpg = to_tpg(item);
 	struct vl_tpg *tpg = to_vl_tpg(se_tpg);
-	struct se_device *sd;
 	struct vl_lun_depth *d;
-	struct se_lun *lun;
+	struct se_device *sd;
+	unsigned long lun;
 	ssize_t len = 0;
 	u32 limit;
 
 	rcu_read_lock();
-	hlist_for_each_entry_rcu(lun, &se_tpg->tpg_lun_hlist, link) {
-		d = vl_tpg_lun_depth(tpg, lun->unpacked_lun);
-		sd = rcu_dereference(lun->lun_se_dev);
-		if (!d || !sd)
+	xa_for_each(&tpg->luns, lun, d) {
+		sd = vl_lun_backstore(se_tpg, lun);
+		if (!sd)
 			continue;
 		if (len > PAGE_SIZE - 96)
 			break;
 		limit = READ_ONCE(d->limit) ?: sd->dev_attrib.queue_depth;
 		len += sysfs_emit_at(page, len,
-				     "lun_%llu in_flight=%d limit=%u task_set_full=%lu\n",
-				     lun->unpacked_lun, atomic_read(&d->inflight),
-				     limit, atomic_long_read(&d->task_set_full));
+				     "lun_%lu in_flight=%d limit=%u task_set_full=%lu\n",
+				     lun, atomic_read(&d->inflight), limit,
+				     atomic_long_read(&d->task_set_full));
 	}
 	rcu_read_unlock();
 	return len;

@@ -96,12 +96,14 @@ main() {
 	# depth (by one per 11 of them, 16 jiffies apart), while disk 2's
 	# stays.  Then the first guest lifts the limit (we ask through
 	# /out/lift) and disk 1's depth ramps back up, one step per
-	# queue_ramp_up_period with I/O completing.
+	# queue_ramp_up_period (100 ms from then on) with I/O completing.
 	q1=/sys/block/${D1#/dev/}/device
 	q2=/sys/block/${D2#/dev/}/device
+	# A ramp-up period shorter than the gaps between counted TASK SET
+	# FULLs would undo each step down: 10 minutes until the limit goes.
 	for q in $q1 $q2; do
-		check "depth $NDEPTH, ramp-up period 100 ms: ${q#/sys/block/}" \
-			sh -c "echo $NDEPTH >$q/queue_depth && echo 100 >$q/queue_ramp_up_period"
+		check "depth $NDEPTH, ramp-up period 10 min: ${q#/sys/block/}" \
+			sh -c "echo $NDEPTH >$q/queue_depth && echo 600000 >$q/queue_ramp_up_period"
 	done
 	while :; do
 		echo "$(cat $q1/queue_depth) $(cat $q2/queue_depth)"
@@ -146,6 +148,7 @@ main() {
 		n=$((n + 1))
 	done
 	check "the first guest lifted the limit" test -e "$O/lifted"
+	check "disk 1: ramp-up period 100 ms" sh -c "echo 100 >$q1/queue_ramp_up_period"
 	# shellcheck disable=SC2086
 	{
 		fio --output="$O/fio-verify.txt" $fio_args --verify_only \
