@@ -497,6 +497,7 @@ static void vl_dev_free_work(struct work_struct *work)
 		vl_vq_cleanup(&dev->vqs[i]);
 	}
 	mutex_unlock(&dev->mutex);
+	vl_ctl_free(dev);
 	kvfree(dev->mem);
 	percpu_ref_exit(&dev->ref);
 	mutex_destroy(&dev->mutex);
