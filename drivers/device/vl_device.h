@@ -494,6 +494,7 @@ void vl_slot_submitted(struct vl_slot *s);
 void vl_slot_drop_pages(struct vl_slot *s);
 void vl_slot_put(struct vl_slot *s);
 void vl_slot_finish(struct vl_slot *s);
+void vl_slot_aborts_answered(struct vl_dev *dev, unsigned int n);
 void vl_slots_reap(struct vl_vq *vq);
 
 /* vl_data.c */

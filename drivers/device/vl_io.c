@@ -81,26 +81,32 @@ static void vl_io_answer_cmd(struct vl_vq *vq, struct vl_slot *s)
 
 /*
  * Answer one completed command; TMFs are the control queue's
- * (vl_ctl_tmf_done()).  Return: true if a used entry may have been added.
+ * (vl_ctl_tmf_done()).  An aborted command's hold on TMF answers is
+ * counted in *@aborts, to end once its answer is published.  Return: true
+ * if a used entry may have been added.
  */
-static bool vl_io_answer_done(struct vl_vq *vq, struct vl_slot *s)
+static bool vl_io_answer_done(struct vl_vq *vq, struct vl_slot *s,
+			      unsigned int *aborts)
 {
 	if (s->tmf)
 		return vl_ctl_tmf_done(vq, s);
 	if (!vq->broken)
 		vl_io_answer_cmd(vq, s);
+	*aborts += s->abort_counted;
+	s->abort_counted = false;
 	vl_slot_finish(s);
 	return true;
 }
 
-static bool vl_io_answer_list(struct vl_vq *vq, struct llist_node *list)
+static bool vl_io_answer_list(struct vl_vq *vq, struct llist_node *list,
+			      unsigned int *aborts)
 {
 	struct vl_slot *s, *next;
 	bool any = false;
 
 	list = llist_reverse_order(list);
 	llist_for_each_entry_safe(s, next, list, node)
-		any |= vl_io_answer_done(vq, s);
+		any |= vl_io_answer_done(vq, s, aborts);
 	return any;
 }
 
@@ -112,15 +118,19 @@ static bool vl_io_answer_list(struct vl_vq *vq, struct llist_node *list)
  */
 void vl_io_complete_done(struct vl_vq *vq)
 {
+	unsigned int aborts = 0;
 	bool any = false;
 
 	lockdep_assert_held(&vq->mutex);
 	if (!llist_empty(&vq->deferred) &&
 	    !atomic_read(&vq->dev->aborts_unanswered))
-		any = vl_io_answer_list(vq, llist_del_all(&vq->deferred));
-	any |= vl_io_answer_list(vq, llist_del_all(&vq->done));
+		any = vl_io_answer_list(vq, llist_del_all(&vq->deferred),
+					&aborts);
+	any |= vl_io_answer_list(vq, llist_del_all(&vq->done), &aborts);
 	if (any && !vq->broken)
 		vl_vq_flush(vq);
+	/* After the flush: the guest sees the victims before the TMF. */
+	vl_slot_aborts_answered(vq->dev, aborts);
 }
 
 /* ---- submission -------------------------------------------------------- */

@@ -212,14 +212,24 @@ void vl_slot_put(struct vl_slot *s)
 	percpu_ref_put(&dev->ref);
 }
 
-/* An aborted command was answered (or reaped): TMF answers may go. */
+/**
+ * vl_slot_aborts_answered() - aborted commands' answers are published
+ * @dev: the device
+ * @n: how many (0: nothing to do)
+ *
+ * TMF answers may go once none is left (vl_dev.aborts_unanswered).
+ * Context: any; a worker calls it after publishing the used index.
+ */
+void vl_slot_aborts_answered(struct vl_dev *dev, unsigned int n)
+{
+	if (n && atomic_sub_and_test(n, &dev->aborts_unanswered))
+		vl_vq_queue_work(&dev->vqs[VL_VQ_CTL]);
+}
+
+/* An aborted command was reaped (or answered): TMF answers may go. */
 static void vl_slot_abort_answered(struct vl_slot *s)
 {
-	struct vl_dev *dev = s->vq->dev;
-
-	if (s->abort_counted &&
-	    atomic_dec_and_test(&dev->aborts_unanswered))
-		vl_vq_queue_work(&dev->vqs[VL_VQ_CTL]);
+	vl_slot_aborts_answered(s->vq->dev, s->abort_counted);
 	s->abort_counted = false;
 }
 
