@@ -80,14 +80,14 @@ teardown() {
 		rmdir $T/lun/lun_$_l 2>/dev/null
 	done
 	[ -n "$(cat $T/nexus 2>/dev/null)" ] && put $T/nexus NULL
-	rmdir $T $CFS/vhost/$W 2>/dev/null
+	rmdir $T $CFS/vhost/$W $CFS/vhost 2>/dev/null
 	rmdir $SLOW $SLOW2 $CFS/core/iblock_57 $FAST $CFS/core/rd_mcp_57 2>/dev/null
 	for _d in $DM ${DM}2; do
 		dmsetup remove $_d 2>/dev/null
 		losetup -j /tmp/$_d.img | cut -d: -f1 | while read -r _l; do losetup -d "$_l"; done
 		rm -f /tmp/$_d.img
 	done
-	[ ! -e $T ] && [ ! -e $SLOW ] && [ ! -e $SLOW2 ] && [ ! -e $FAST ]
+	[ ! -e $CFS/vhost ] && [ ! -e $SLOW ] && [ ! -e $SLOW2 ] && [ ! -e $FAST ]
 }
 
 # tcase NAME [ARGS...]: one safety case of vl-guest, bounded, output
@@ -122,6 +122,6 @@ lt "[abort-task-set-many] kernel log: at most 2 lines per rate-limited ABORT TAS
 	"$(klog_since | wc -l)" 205
 
 klog_mark end
-check "tear down (LUNs, nexus, TPG, dm-delay, loop)" teardown
+check "tear down (LUNs, nexus, TPG, WWPN, fabric, dm-delay, loop)" teardown
 check "rmmod vhost_lio" rmmod vhost_lio
 same "no oops, BUG, WARNING or KASAN report in the whole run" "$(klog_bad | wc -l)" "$KBAD0"
