@@ -282,11 +282,15 @@ static void vl_dev_disown(struct vl_dev *dev)
 
 	lockdep_assert_held(&dev->mutex);
 	vl_dev_stop_all(dev);
-	/* The queues are stopped: nothing arms the timer again. */
-	del_timer_sync(&dev->hold_timer);
 	for (i = 0; i < VL_MAX_VQS; i++)
 		vl_vq_detach_kick(&dev->vqs[i]);
 	vl_workers_destroy(dev);
+	/*
+	 * No worker: nothing arms the timer again (a task-set TMF waiting
+	 * for the TMF rate arms it from the worker also while the queues are
+	 * stopped, see vl_ctl.c).
+	 */
+	del_timer_sync(&dev->hold_timer);
 	for (i = 0; i < VL_MAX_VQS; i++)
 		vl_slots_reap(&dev->vqs[i]);
 	spin_lock(&dev->log_lock);
@@ -497,6 +501,7 @@ static void vl_dev_free_work(struct work_struct *work)
 		vl_vq_cleanup(&dev->vqs[i]);
 	}
 	mutex_unlock(&dev->mutex);
+	vl_ctl_free(dev);
 	kvfree(dev->mem);
 	percpu_ref_exit(&dev->ref);
 	mutex_destroy(&dev->mutex);

@@ -148,6 +148,28 @@ struct vl_event {
 struct vl_worker;
 
 /**
+ * struct vl_tmf_set - a task-set TMF the device runs itself (vl_ctl.c):
+ * ABORT TASK SET, CLEAR TASK SET or I_T NEXUS RESET, one LIO ABORT TASK
+ * per command of its scope
+ * @next: where the search for the next victim goes on: request queue
+ *	  (@next / VL_MAX_RING) and slot (@next % VL_MAX_RING)
+ * @helpers: ABORT TASKs in LIO, plus one while @issuing; the last put
+ *	     makes the TMF ready to answer
+ * @lun: the LUN of its scope, unless @itn
+ * @target: the target of its scope
+ * @itn: I_T NEXUS RESET: every LUN of @target; victims answered RESET
+ * @issuing: still handing LIO its ABORT TASKs (vl_vq.set_tmf)
+ */
+struct vl_tmf_set {
+	u32		next;
+	atomic_t	helpers;
+	u16		lun;
+	u8		target;
+	bool		itn;
+	bool		issuing;
+};
+
+/**
  * enum vl_slot_state - where a slot is in its life (for readers other than
  * its owner, such as the ABORT TASK lookup; set with smp_store_release())
  * @VL_SLOT_FREE: on the free list
@@ -188,6 +210,11 @@ enum vl_slot_state {
  * @tmf_resp: a TMF's virtio-scsi response, copied from LIO's se_tmr_req
  *	      in queue_tm_rsp (that request may be gone by the time the
  *	      worker answers)
+ * @tmf_set: a task-set TMF run by the device (@set); no LIO command of
+ *	     its own
+ * @set: the state of a @tmf_set TMF
+ * @set_parent: an ABORT TASK the device sent LIO for this task-set TMF
+ *		(a helper: its answer is not the guest's)
  * @state: enum vl_slot_state
  * @refs: see "Who owns a command" in Documentation/design.md: 1 while only
  *	  the worker has the slot; 2 once LIO has it (one for the response
@@ -220,6 +247,9 @@ struct vl_slot {
 	u8			tmr;
 	u8			reset_bucket;
 	u8			tmf_resp;
+	bool			tmf_set;
+	struct vl_tmf_set	set;
+	struct vl_slot		*set_parent;
 	u8			state;
 	refcount_t		refs;
 	struct llist_node	node;
@@ -274,6 +304,8 @@ struct vl_slot {
  *		 the queue
  * @deferred: TMFs LIO completed whose answer waits for their victims'
  *	      (control queue; worker only)
+ * @set_tmf: the task-set TMF handing LIO its ABORT TASKs; the control
+ *	     queue takes no new request meanwhile (control queue; worker only)
  * @pending_bit: bit of this queue in the worker's @pending mask
  *
  * Ring setup fields are changed by ioctls under dev->mutex with the queue
@@ -313,6 +345,7 @@ struct vl_vq {
 	wait_queue_head_t	drained;
 	struct work_struct	reap_work;
 	struct llist_head	deferred;
+	struct vl_slot		*set_tmf;
 	int			slot_wanted;
 	unsigned int		pending_bit;
 };
@@ -347,6 +380,10 @@ struct vl_worker {
  *	    (vl_reset_bucket()): commands of such a LUN aborted meanwhile are
  *	    answered VIRTIO_SCSI_S_RESET
  * @tmf_rs: the rate of TMFs handed to LIO (VL_TMF_BURST)
+ * @nexus_ua: per target, a bitmap of VL_MAX_LUN: LUNs whose next command
+ *	      gets the unit attention of an I_T NEXUS RESET; allocated by
+ *	      the first one (control queue worker), read by request queue
+ *	      workers, freed with the device
  * @hold_timer: serves the control and request queues again after
  *	       requests were held back (@tmf_rs, @refused)
  * @refused: commands LIO answered ILLEGAL REQUEST since @refused_since
@@ -387,6 +424,7 @@ struct vl_dev {
 	atomic_t		aborts_unanswered;
 	atomic_t		resets[VL_RESET_BUCKETS];
 	struct ratelimit_state	tmf_rs;
+	unsigned long		*nexus_ua[VL_MAX_TARGET];
 	struct timer_list	hold_timer;
 	atomic_t		refused;
 	unsigned long		refused_since;
@@ -456,6 +494,7 @@ void vl_slot_submitted(struct vl_slot *s);
 void vl_slot_drop_pages(struct vl_slot *s);
 void vl_slot_put(struct vl_slot *s);
 void vl_slot_finish(struct vl_slot *s);
+void vl_slot_aborts_answered(struct vl_dev *dev, unsigned int n);
 void vl_slots_reap(struct vl_vq *vq);
 
 /* vl_data.c */
@@ -471,7 +510,12 @@ void vl_io_hold_timer(struct timer_list *t);
 
 /* vl_ctl.c */
 int vl_ctl_one(struct vl_vq *vq);
-void vl_ctl_answer_tmf(struct vl_vq *vq, struct vl_slot *s);
+bool vl_ctl_tmf_done(struct vl_vq *vq, struct vl_slot *s);
+void vl_ctl_set_put(struct vl_slot *p);
+bool vl_ctl_set_drop(struct vl_slot *p);
+u32 vl_ctl_ua_take(struct vl_dev *dev, const struct vl_vscsi_req *req,
+		   u8 *sense);
+void vl_ctl_free(struct vl_dev *dev);
 
 /* vl_dev.c */
 extern struct workqueue_struct *vl_wq;

@@ -113,35 +113,33 @@ static void vl_io_answer_cmd(struct vl_vq *vq, struct vl_slot *s)
 }
 
 /*
- * Answer one completed command or TMF.  A TMF's answer waits while
- * commands LIO aborted are not answered yet: the guest must see the
- * victims' responses before the TMF's (Linux's virtscsi_tmf() and QEMU
- * rely on it).  Return: false if @s was deferred.
+ * Answer one completed command; TMFs are the control queue's
+ * (vl_ctl_tmf_done()).  An aborted command's hold on TMF answers is
+ * counted in *@aborts, to end once its answer is published.  Return: true
+ * if a used entry may have been added.
  */
-static bool vl_io_answer_done(struct vl_vq *vq, struct vl_slot *s)
+static bool vl_io_answer_done(struct vl_vq *vq, struct vl_slot *s,
+			      unsigned int *aborts)
 {
-	if (s->tmf && atomic_read(&vq->dev->aborts_unanswered)) {
-		llist_add(&s->node, &vq->deferred);
-		return false;
-	}
-	if (!vq->broken) {
-		if (s->tmf)
-			vl_ctl_answer_tmf(vq, s);
-		else
-			vl_io_answer_cmd(vq, s);
-	}
+	if (s->tmf)
+		return vl_ctl_tmf_done(vq, s);
+	if (!vq->broken)
+		vl_io_answer_cmd(vq, s);
+	*aborts += s->abort_counted;
+	s->abort_counted = false;
 	vl_slot_finish(s);
 	return true;
 }
 
-static bool vl_io_answer_list(struct vl_vq *vq, struct llist_node *list)
+static bool vl_io_answer_list(struct vl_vq *vq, struct llist_node *list,
+			      unsigned int *aborts)
 {
 	struct vl_slot *s, *next;
 	bool any = false;
 
 	list = llist_reverse_order(list);
 	llist_for_each_entry_safe(s, next, list, node)
-		any |= vl_io_answer_done(vq, s);
+		any |= vl_io_answer_done(vq, s, aborts);
 	return any;
 }
 
@@ -153,15 +151,19 @@ static bool vl_io_answer_list(struct vl_vq *vq, struct llist_node *list)
  */
 void vl_io_complete_done(struct vl_vq *vq)
 {
+	unsigned int aborts = 0;
 	bool any = false;
 
 	lockdep_assert_held(&vq->mutex);
 	if (!llist_empty(&vq->deferred) &&
 	    !atomic_read(&vq->dev->aborts_unanswered))
-		any = vl_io_answer_list(vq, llist_del_all(&vq->deferred));
-	any |= vl_io_answer_list(vq, llist_del_all(&vq->done));
+		any = vl_io_answer_list(vq, llist_del_all(&vq->deferred),
+					&aborts);
+	any |= vl_io_answer_list(vq, llist_del_all(&vq->done), &aborts);
 	if (any && !vq->broken)
 		vl_vq_flush(vq);
+	/* After the flush: the guest sees the victims before the TMF. */
+	vl_slot_aborts_answered(vq->dev, aborts);
 }
 
 /* ---- submission -------------------------------------------------------- */
@@ -464,6 +466,13 @@ static int vl_io_one(struct vl_vq *vq)
 	tpg = dev->tpgs[s->req.target];
 	if (!tpg || !tpg->nexus || s->req.report_luns) {
 		vl_io_answer(vq, &s->chain, VL_VSCSI_S_BAD_TARGET, 0, NULL, 0);
+		goto done;
+	}
+	ret = vl_ctl_ua_take(dev, &s->req, s->vcmd.sense_buf);
+	if (ret) {
+		/* An I_T NEXUS RESET's unit attention (vl_ctl.c). */
+		vl_io_answer(vq, &s->chain, VL_VSCSI_S_OK,
+			     SAM_STAT_CHECK_CONDITION, s->vcmd.sense_buf, ret);
 		goto done;
 	}
 	if (vl_io_submit(vq, s, tpg))

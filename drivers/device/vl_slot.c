@@ -138,6 +138,8 @@ struct vl_slot *vl_slot_get(struct vl_vq *vq)
 	s->aborted = false;
 	s->reset = false;
 	s->abort_counted = false;
+	s->tmf_set = false;
+	s->set_parent = NULL;
 	/* The state goes last: the ABORT TASK lookup reads the request. */
 	smp_store_release(&s->state, VL_SLOT_POPPED);
 	return s;
@@ -215,14 +217,24 @@ void vl_slot_put(struct vl_slot *s)
 	percpu_ref_put(&dev->ref);
 }
 
-/* An aborted command was answered (or reaped): TMF answers may go. */
+/**
+ * vl_slot_aborts_answered() - aborted commands' answers are published
+ * @dev: the device
+ * @n: how many (0: nothing to do)
+ *
+ * TMF answers may go once none is left (vl_dev.aborts_unanswered).
+ * Context: any; a worker calls it after publishing the used index.
+ */
+void vl_slot_aborts_answered(struct vl_dev *dev, unsigned int n)
+{
+	if (n && atomic_sub_and_test(n, &dev->aborts_unanswered))
+		vl_vq_queue_work(&dev->vqs[VL_VQ_CTL]);
+}
+
+/* An aborted command was reaped (or answered): TMF answers may go. */
 static void vl_slot_abort_answered(struct vl_slot *s)
 {
-	struct vl_dev *dev = s->vq->dev;
-
-	if (s->abort_counted &&
-	    atomic_dec_and_test(&dev->aborts_unanswered))
-		vl_vq_queue_work(&dev->vqs[VL_VQ_CTL]);
+	vl_slot_aborts_answered(s->vq->dev, s->abort_counted);
 	s->abort_counted = false;
 }
 
@@ -248,11 +260,27 @@ static u8 vl_tmf_response(u8 tmr)
  * @s: a slot LIO completed or aborted, answered to the guest or not
  *
  * Releases the command's hold on TMF answers and LIO's acknowledgment
- * reference, then the worker's slot reference.
+ * reference, then the worker's slot reference.  A helper ABORT TASK
+ * also lets its task-set TMF go on; a task-set TMF has no LIO command,
+ * and one reaped while it still hands out ABORT TASKs stops there: its
+ * last helper brings it back (see vl_ctl.c).
  */
 void vl_slot_finish(struct vl_slot *s)
 {
 	vl_slot_abort_answered(s);
+	if (s->set_parent)
+		vl_ctl_set_put(s->set_parent);
+	if (s->tmf_set) {
+		if (s->set.issuing) {
+			s->set.issuing = false;
+			if (s->vq->set_tmf == s)
+				s->vq->set_tmf = NULL;
+			if (!vl_ctl_set_drop(s))
+				return;
+		}
+		vl_slot_put(s);
+		return;
+	}
 	/* An aborted command's reference LIO dropped itself. */
 	if (!s->aborted)
 		transport_generic_free_cmd(&s->vcmd.se_cmd, 0);

@@ -726,6 +726,304 @@ static void c_query_task(void)
 	no_extra_answers(0);
 }
 
+/* ---- task-set TMFs (issue 9): ABORT/CLEAR TASK SET, I_T NEXUS RESET -- */
+
+/* TEST UNIT READY on @lun (queue 0), to its answer. */
+static void tur(struct scsi_io *io, unsigned int lun)
+{
+	prep_lun(io, lun, false, 0, NULL);
+	io->din_len = 0;
+	memset(io->cdb, 0, sizeof(io->cdb));
+	exec(0, io, "TEST UNIT READY answered");
+}
+
+/* A slow READ on @lun, request queue 0, not kicked. */
+static void submit_on(struct scsi_io *io, unsigned int lun, uint64_t lba,
+		      uint8_t *buf)
+{
+	prep_lun(io, lun, false, lba, buf);
+	if (scsi_submit(&F.d, vdev_reqq(&F.d, 0), io, &layout_std))
+		give_up("submit a READ", -ENOSPC);
+}
+
+/*
+ * Wait for TMF @t and the @n commands @io on request queue @q..(@q + 1 if
+ * @two).  The control queue is looked at before the request queues (as in
+ * c_abort_reset()): commands not answered once the request queues were
+ * reaped after the TMF's answer was seen were answered after it.  A
+ * second answer to a command fails the case (scsi_reap(): -EIO).
+ * Return: commands of @io[0..@victims-1] answered after the TMF.
+ */
+static unsigned int tmf_race(struct tmf *t, struct scsi_io *io,
+			     unsigned int n, unsigned int victims, bool two)
+{
+	struct gvq *cq = &F.d.vq[0];
+	unsigned int i, q, left, late = 0;
+	int64_t dl = deadline();
+	bool seen = false;
+	void *cookie;
+	int ret;
+
+	for (;;) {
+		while ((ret = gvq_get_used(cq, &cookie, NULL)) > 0)
+			if (cookie == t->resp && !t->done)
+				t->done = seen = true;
+		if (ret < 0)
+			give_up("control queue answers", ret);
+		for (q = 0; q <= (unsigned int)two; q++) {
+			struct gvq *rq = vdev_reqq(&F.d, q);
+
+			while (gvq_more_used(rq))
+				if ((ret = scsi_reap(rq, dl)) < 0)
+					give_up("one answer per command", ret);
+		}
+		if (seen) {
+			for (i = 0; i < victims; i++)
+				late += !io[i].done;
+			seen = false;
+		}
+		for (i = 0, left = 0; i < n; i++)
+			left += !io[i].done;
+		if (t->done && !left)
+			return late;
+		if (now_ns() > dl)
+			give_up("the TMF and every command answered in time",
+				-ETIMEDOUT);
+		usleep(1000);
+	}
+}
+
+/*
+ * ABORT TASK SET (abort-task-set) or CLEAR TASK SET (clear-task-set) on
+ * the slow LUN while 4 slow READs are in flight there and one on
+ * --other-lun: the 4 answered ABORTED, each once, all before the TMF's
+ * FUNCTION COMPLETE; the other LUN's READ is not in the task set: GOOD.
+ */
+static void c_task_set(void)
+{
+	bool clear = !strcmp(F.o->scase, "clear-task-set");
+	const char *name = clear ? "CLEAR TASK SET" : "ABORT TASK SET";
+	struct tmf t = { 0 };
+	uint8_t buf[5 * BLK];
+	struct scsi_io io[5];
+	unsigned int i, aborted = 0, late;
+	char what[160];
+
+	if (F.o->other_lun == ~0U)
+		give_up("--other-lun given", -EINVAL);
+	clear_ua();
+	clear_ua_lun(F.o->other_lun);
+	for (i = 0; i < 4; i++)
+		submit_on(&io[i], F.o->lun, 7 + i, buf + i * BLK);
+	submit_on(&io[4], F.o->other_lun, 7, buf + 4 * BLK);
+	gvq_kick(vdev_reqq(&F.d, 0));
+	usleep(300000);			/* LIO has them */
+	if (tmf_submit(&t, clear ? VIRTIO_SCSI_T_TMF_CLEAR_TASK_SET :
+		       VIRTIO_SCSI_T_TMF_ABORT_TASK_SET, 0))
+		give_up("submit the TMF", -ENOSPC);
+	late = tmf_race(&t, io, 5, 4, false);
+	snprintf(what, sizeof(what), "%s answered FUNCTION COMPLETE", name);
+	ck(t.resp[0] == TMF_COMPLETE, what, "response %u", t.resp[0]);
+	for (i = 0; i < 4; i++)
+		aborted += io[i].res.response == VIRTIO_SCSI_S_ABORTED;
+	snprintf(what, sizeof(what), "%s: the 4 READs in flight on its LUN "
+		 "answered ABORTED", name);
+	ck(aborted == 4, what, "%u ABORTED; first: %s", aborted,
+	   describe(&io[0]));
+	snprintf(what, sizeof(what), "%s answered only after every READ it "
+		 "aborted", name);
+	ck(!late, what, "%u READs answered after it", late);
+	snprintf(what, sizeof(what), "%s: the READ on another LUN is not in "
+		 "its task set: GOOD", name);
+	ck(good(&io[4]), what, "%s", describe(&io[4]));
+	no_extra_answers(0);
+	verify_io(0, 40, "I/O after the TMF");
+}
+
+/*
+ * ABORT TASK SET with both request queues full of slow READs (more than
+ * the 50 TMFs a device hands LIO in 5 s): every READ answered once,
+ * ABORTED or (its ABORT TASK waiting for the rate limit past the disk's
+ * delay) GOOD; at most 50 aborted (each abort is one LIO TMF); the TMF
+ * answered after all of them.
+ */
+static void c_task_set_many(void)
+{
+	unsigned int per = vdev_reqq(&F.d, 0)->num / 3, total = 0, q, i;
+	unsigned int aborted = 0, good_n = 0, late;
+	struct tmf t = { 0 };
+	struct scsi_io *io;
+	uint8_t *buf;
+
+	if (F.o->queues < 2)
+		give_up("--queues 2", -EINVAL);
+	io = calloc(2 * per, sizeof(*io));
+	buf = calloc(2 * per, BLK);
+	if (!io || !buf)
+		give_up("memory for the commands", -ENOMEM);
+	clear_ua();
+	for (q = 0; q < 2; q++)
+		total += submit_reads(q, io + total, buf + (size_t)total * BLK,
+				      per, 1000 * q);
+	usleep(300000);			/* LIO has them */
+	if (tmf_submit(&t, VIRTIO_SCSI_T_TMF_ABORT_TASK_SET, 0))
+		give_up("submit the TMF", -ENOSPC);
+	late = tmf_race(&t, io, total, total, true);
+	for (i = 0; i < total; i++) {
+		aborted += io[i].res.response == VIRTIO_SCSI_S_ABORTED;
+		good_n += good(&io[i]);
+	}
+	info("ABORT TASK SET of %u READs: %u ABORTED, %u GOOD", total,
+	     aborted, good_n);
+	ck(t.resp[0] == TMF_COMPLETE, "ABORT TASK SET of two full queues "
+	   "answered FUNCTION COMPLETE", "response %u", t.resp[0]);
+	ck(total > 50 && aborted + good_n == total, "every one of more than "
+	   "50 READs answered once, ABORTED or GOOD", "%u READs, %u ABORTED, "
+	   "%u GOOD", total, aborted, good_n);
+	ck(aborted >= 1 && aborted <= 50, "1 to 50 of them ABORTED (at most "
+	   "50 ABORT TASKs to LIO in 5 s)", "%u ABORTED", aborted);
+	ck(!late, "ABORT TASK SET answered only after every READ",
+	   "%u answered after it", late);
+	no_extra_answers(0);
+	no_extra_answers(1);
+	verify_io(0, 40, "I/O after the TMF");
+}
+
+/*
+ * I_T NEXUS RESET with slow READs in flight on the slow LUN and on
+ * --other-lun: all answered RESET, each once, before the TMF's FUNCTION
+ * COMPLETE.  Then every LUN of the nexus (slow, fast, other) answers its
+ * next command CHECK CONDITION, UNIT ATTENTION, I_T NEXUS LOSS OCCURRED
+ * (29h/07h), once: the command after it is GOOD.  An INQUIRY first (on the
+ * fast LUN) neither reports nor clears it.
+ */
+static void c_nexus_reset(void)
+{
+	unsigned int luns[3] = { F.o->lun, F.fast_lun, F.o->other_lun };
+	uint8_t buf[3 * BLK], inq[36];
+	struct tmf t = { 0 };
+	struct scsi_io io[3], u;
+	struct sense_info si;
+	unsigned int i, reset = 0, late;
+	char what[160];
+
+	if (F.o->other_lun == ~0U || F.fast_lun == F.o->lun)
+		give_up("--other-lun and --fast-lun given", -EINVAL);
+	for (i = 0; i < 3; i++)
+		clear_ua_lun(luns[i]);
+	submit_on(&io[0], F.o->lun, 7, buf);
+	submit_on(&io[1], F.o->lun, 8, buf + BLK);
+	submit_on(&io[2], F.o->other_lun, 7, buf + 2 * BLK);
+	gvq_kick(vdev_reqq(&F.d, 0));
+	usleep(300000);			/* LIO has them */
+	if (tmf_submit(&t, VIRTIO_SCSI_T_TMF_I_T_NEXUS_RESET, 0))
+		give_up("submit the TMF", -ENOSPC);
+	late = tmf_race(&t, io, 3, 3, false);
+	ck(t.resp[0] == TMF_COMPLETE, "I_T NEXUS RESET answered FUNCTION "
+	   "COMPLETE", "response %u", t.resp[0]);
+	for (i = 0; i < 3; i++)
+		reset += io[i].res.response == VIRTIO_SCSI_S_RESET;
+	ck(reset == 3, "I_T NEXUS RESET: the READs in flight on two LUNs "
+	   "answered RESET", "%u RESET; first: %s", reset, describe(&io[0]));
+	ck(!late, "I_T NEXUS RESET answered only after every READ it "
+	   "aborted", "%u READs answered after it", late);
+	no_extra_answers(0);
+
+	/* INQUIRY: not a unit attention's to report or clear (SPC-4). */
+	prep_lun(&u, F.fast_lun, false, 0, inq);
+	memset(u.cdb, 0, sizeof(u.cdb));
+	u.cdb[0] = 0x12;
+	u.cdb[4] = sizeof(inq);
+	u.din_len = sizeof(inq);
+	exec(0, &u, "INQUIRY answered");
+	ck(good(&u), "INQUIRY after the I_T NEXUS RESET: GOOD", "%s",
+	   describe(&u));
+	for (i = 0; i < 3; i++) {
+		tur(&u, luns[i]);
+		si = sense_decode(&u.res);
+		snprintf(what, sizeof(what), "LUN %u: the first command after "
+			 "the I_T NEXUS RESET: UNIT ATTENTION, I_T NEXUS LOSS "
+			 "OCCURRED (29h/07h)", luns[i]);
+		ck(u.res.response == VIRTIO_SCSI_S_OK && u.res.status == 0x02 &&
+		   si.valid && si.key == 0x6 && si.asc == 0x29 &&
+		   si.ascq == 0x07, what, "%s ascq %#04x", describe(&u),
+		   si.ascq);
+		tur(&u, luns[i]);
+		snprintf(what, sizeof(what), "LUN %u: the command after that: "
+			 "GOOD", luns[i]);
+		ck(good(&u), what, "%s", describe(&u));
+	}
+	verify_io(0, 40, "I/O after the I_T NEXUS RESET");
+}
+
+/* A control request of type @type, TMF subtype @subtype; its answer. */
+static void ctl_raw(uint32_t type, uint32_t subtype, uint8_t *resp,
+		    uint32_t *len)
+{
+	struct gvq *cq = &F.d.vq[0];
+	struct sg sg[2] = { { .len = 24 }, { .len = 8, .dev_writes = true } };
+	int64_t dl = deadline();
+	uint8_t *q, *r;
+	void *cookie;
+	int ret;
+
+	q = arena_alloc(&F.d.mem.data[0], 24, 64, &sg[0].gpa);
+	r = arena_alloc(&F.d.mem.data[1], 64, 64, &sg[1].gpa);
+	if (!q || !r)
+		give_up("guest memory", -ENOMEM);
+	memset(q, 0, 24);
+	memset(r, 0xee, 8);
+	put_le32(q, type);
+	put_le32(q + 4, subtype);
+	vl_lun(q + 8, F.o->target, F.o->lun);
+	if (gvq_add(cq, sg, 2, false, r) < 0)
+		give_up("submit a control request", -ENOSPC);
+	gvq_kick(cq);
+	while ((ret = gvq_get_used(cq, &cookie, len)) == 0) {
+		if (now_ns() > dl)
+			give_up("a control request answered in time",
+				-ETIMEDOUT);
+		usleep(1000);
+	}
+	if (ret < 0 || cookie != r)
+		give_up("the control request's answer", ret < 0 ? ret : -EIO);
+	*resp = r[0];
+}
+
+/*
+ * The TMFs answered at once: CLEAR ACA (no ACA exists) and an unknown
+ * subtype FUNCTION REJECTED; an unknown control request type handed back
+ * (used length 0: no response layout to fill); ABORT TASK SET, CLEAR TASK
+ * SET and I_T NEXUS RESET with nothing in flight FUNCTION COMPLETE.
+ */
+static void c_tmf_other(void)
+{
+	static const struct { uint32_t type, sub; uint8_t want; uint32_t len;
+			      const char *what; } r[] = {
+		{ VIRTIO_SCSI_T_TMF, VIRTIO_SCSI_T_TMF_CLEAR_ACA, 11, 1,
+		  "CLEAR ACA: FUNCTION REJECTED (no ACA can exist)" },
+		{ VIRTIO_SCSI_T_TMF, 99, 11, 1,
+		  "TMF subtype 99: FUNCTION REJECTED" },
+		{ VIRTIO_SCSI_T_TMF, VIRTIO_SCSI_T_TMF_ABORT_TASK_SET, 0, 1,
+		  "ABORT TASK SET, nothing in flight: FUNCTION COMPLETE" },
+		{ VIRTIO_SCSI_T_TMF, VIRTIO_SCSI_T_TMF_CLEAR_TASK_SET, 0, 1,
+		  "CLEAR TASK SET, nothing in flight: FUNCTION COMPLETE" },
+		{ VIRTIO_SCSI_T_TMF, VIRTIO_SCSI_T_TMF_I_T_NEXUS_RESET, 0, 1,
+		  "I_T NEXUS RESET, nothing in flight: FUNCTION COMPLETE" },
+		{ 7, 0, 0xee, 0, "control request type 7: handed back, used "
+		  "length 0" },
+	};
+	unsigned int i;
+	uint32_t len;
+	uint8_t resp;
+
+	for (i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		ctl_raw(r[i].type, r[i].sub, &resp, &len);
+		ck(resp == r[i].want && len == r[i].len, r[i].what,
+		   "response %u, used length %u", resp, len);
+	}
+}
+
 /*
  * When @ioctl returned, the @n commands of request queue 0 sent after its
  * used index was @used0 were answered.
@@ -971,6 +1269,11 @@ static const struct {
 	{ "abort-reset", c_abort_reset, true },
 	{ "abort-other-lun", c_abort_other_lun, true },
 	{ "query-task", c_query_task, true },
+	{ "abort-task-set", c_task_set, true },
+	{ "clear-task-set", c_task_set, true },
+	{ "abort-task-set-many", c_task_set_many, true },
+	{ "nexus-reset", c_nexus_reset, true },
+	{ "tmf-other", c_tmf_other, true },
 	{ "during-mem-table", NULL, true },
 	{ "during-vring-num", NULL, true },
 	{ "during-vring-base", NULL, true },
