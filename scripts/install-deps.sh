@@ -7,8 +7,9 @@
 #
 # Two sources, so the list cannot drift from the kernels we build against:
 #  - the host tools below (qemu, targetcli, test and lint tools, what the
-#    in-tree build of linux-source needs, dkms for test 35: the guests run
-#    the host's binaries), written by hand;
+#    in-tree build of linux-source needs, dkms for test 35, libvirtd and
+#    virsh for test 65: the guests run the host's binaries), written by
+#    hand;
 #  - each fetched kernel's build-depends, which fetch-kernels.sh reads from
 #    the Pre-Depends/Depends of that kernel's linux-headers and linux-kbuild
 #    packages (gcc-12, pahole, libelf1, ...).
@@ -27,7 +28,8 @@ CACHE=${VL_CACHE:-$top/.cache/kernels}
 host_pkgs="build-essential bc bison flex libelf-dev libssl-dev kmod cpio gzip
 xz-utils zstd busybox-static qemu-system-x86 qemu-utils
 targetcli-fb python3-rtslib-fb dbus fio sg3-utils strace libcmocka-dev clang
-libclang-rt-14-dev perl sparse shellcheck git dmsetup dkms"
+libclang-rt-14-dev perl sparse shellcheck git dmsetup dkms libvirt-daemon
+libvirt-clients"
 
 # Lines "<needed by>: <alternative> [| <alternative>...]" on stdin.
 wanted() {

@@ -10,8 +10,8 @@
 #
 # Environment: VL_KERNELS="6.1 6.12" (which kernels), FUZZ_SECONDS (60),
 # VL_VM_TESTS (a space-separated subset of tests/vm scripts), VL_DEMO=0
-# (skip the demo: counted as skipped), VL_EVERY_KERNEL=1 (tests 35 and
-# 70 on every stock kernel, not on 6.12 only).
+# (skip the demo: counted as skipped), VL_EVERY_KERNEL=1 (tests 35, 65
+# and 70 on every stock kernel, not on 6.12 only).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -134,16 +134,18 @@ while read -r abi kdir; do
 		vl_skip "[$abi] 40-guest-intree: the in-tree module's lockdep report would blind lockdep"
 		vl_skip "[$abi] 35-dkms: packaging, checked on the stock kernels"
 	fi
-	# Test 35 builds the module in the guest (~5 min), test 70 runs two
-	# nested QEMUs (~6 min), both for what the kernel hardly changes
-	# (packaging; QEMU's migration over the same device code test 50
-	# checks on each kernel): on the newest stock kernel (6.12) only, to
+	# Test 35 builds the module in the guest (~5 min), test 65 boots a
+	# libvirt domain twice (~5 min), test 70 runs two nested QEMUs
+	# (~6 min), all for what the kernel hardly changes (packaging;
+	# libvirt's and QEMU's use of the same device code tests 50 and 60
+	# check on each kernel): on the newest stock kernel (6.12) only, to
 	# keep make check well within CI's budget.  VL_EVERY_KERNEL=1 runs
 	# them on each; their 6.1 results are in testing.md.
 	if [ "$(series "$abi")" = 6.1 ] && [ -z "${VL_VM_TESTS:-}" ] &&
 	   [ -z "${VL_EVERY_KERNEL:-}" ]; then
-		tests=$(echo "$tests" | grep -v -e 35-dkms -e 70-qemu-migrate)
+		tests=$(echo "$tests" | grep -v -e 35-dkms -e 65-libvirt -e 70-qemu-migrate)
 		vl_skip "[$abi] 35-dkms: run on 6.12 only (VL_EVERY_KERNEL=1 runs it here too)"
+		vl_skip "[$abi] 65-libvirt: run on 6.12 only (VL_EVERY_KERNEL=1 runs it here too)"
 		vl_skip "[$abi] 70-qemu-migrate: run on 6.12 only (VL_EVERY_KERNEL=1 runs it here too)"
 	fi
 	# shellcheck disable=SC2086 # a list of tests
