@@ -365,14 +365,14 @@ int vl_vscsi_sense_key(const u8 *sense, u32 len)
 	}
 }
 
-/* Either header: the fields up to crn are at the same offsets. */
+/*
+ * Either header: the fields up to crn are at the same offsets (asserted in
+ * vl_vscsi.h).
+ */
 union vl_vscsi_cmd_hdr {
 	struct vl_vscsi_cmd_req plain;
 	struct vl_vscsi_cmd_req_pi pi;
 };
-
-_Static_assert(offsetof(struct vl_vscsi_cmd_req_pi, crn) ==
-	       offsetof(struct vl_vscsi_cmd_req, crn), "common header fields");
 
 /**
  * vl_vscsi_parse_cmd() - parse a request queue command

@@ -205,6 +205,8 @@ struct vl_vscsi_event {
 
 _Static_assert(sizeof(struct vl_vscsi_cmd_req) == 51, "cmd_req size");
 _Static_assert(sizeof(struct vl_vscsi_cmd_req_pi) == 59, "cmd_req_pi size");
+_Static_assert(offsetof(struct vl_vscsi_cmd_req_pi, crn) ==
+	       offsetof(struct vl_vscsi_cmd_req, crn), "cmd_req_pi common fields");
 _Static_assert(sizeof(struct vl_vscsi_cmd_resp) == 108, "cmd_resp size");
 _Static_assert(sizeof(struct vl_vscsi_tmf_req) == 24, "tmf_req size");
 _Static_assert(sizeof(struct vl_vscsi_tmf_resp) == 1, "tmf_resp size");
