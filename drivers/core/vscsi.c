@@ -79,6 +79,39 @@ bool vl_chain_next_seg(const struct vl_chain *c, struct vl_chain_pos *pos,
 }
 
 /**
+ * vl_chain_next_part() - the next buffer piece of a bounded byte range
+ * @c: the chain
+ * @pos: a position from vl_chain_seek(); advanced past the piece, which
+ *	may leave it inside the same segment
+ * @left: bytes of the range still to walk; decreased by the piece
+ * @seg: set to the piece: the rest of the segment at @pos, cut to @left
+ *
+ * For a range that may end inside a segment, such as the protection
+ * information that precedes the data in the same buffer.
+ *
+ * Return: true with @seg set; false once @left is 0 or at the end of that
+ * part of the chain.
+ */
+bool vl_chain_next_part(const struct vl_chain *c, struct vl_chain_pos *pos,
+			u32 *left, struct vl_seg *seg)
+{
+	const struct vl_seg *s;
+
+	if (!*left || pos->seg >= pos->end)
+		return false;
+	s = &c->segs[pos->seg];
+	seg->gpa = s->gpa + pos->off;
+	seg->len = vl_min_u32(s->len - pos->off, *left);
+	*left -= seg->len;
+	pos->off += seg->len;
+	if (pos->off == s->len) {
+		pos->seg++;
+		pos->off = 0;
+	}
+	return true;
+}
+
+/**
  * vl_chain_data_segs() - list the buffers of a chain after a header
  * @c: the chain
  * @writable: the device-writable part, else the device-readable part
@@ -233,11 +266,15 @@ void vl_vscsi_lun_encode(u8 *lun, u8 target, u16 lun_id)
 	lun[3] = lun_id & 0xff;
 }
 
-/* Data direction and extent from the sizes of the two parts of @c. */
-static int vl_vscsi_data_dir(const struct vl_chain *c,
+/*
+ * Data direction and extent from the sizes of the two parts of @c, whose
+ * request header is @req_size bytes (the caller checked both parts hold
+ * their header).
+ */
+static int vl_vscsi_data_dir(const struct vl_chain *c, u32 req_size,
 			     struct vl_vscsi_req *req)
 {
-	u32 out = c->out_len - sizeof(struct vl_vscsi_cmd_req);
+	u32 out = c->out_len - req_size;
 	u32 in = c->in_len - sizeof(struct vl_vscsi_cmd_resp);
 
 	if (out && in)
@@ -245,14 +282,40 @@ static int vl_vscsi_data_dir(const struct vl_chain *c,
 	if (out) {
 		req->dir = VL_VSCSI_DIR_TO_DEV;
 		req->data_len = out;
-		return vl_chain_seek(c, false,
-				     sizeof(struct vl_vscsi_cmd_req),
-				     &req->data);
+		return vl_chain_seek(c, false, req_size, &req->data);
 	}
 	req->dir = in ? VL_VSCSI_DIR_FROM_DEV : VL_VSCSI_DIR_NONE;
 	req->data_len = in;
 	return vl_chain_seek(c, true, sizeof(struct vl_vscsi_cmd_resp),
 			     &req->data);
+}
+
+/*
+ * T10 PI: check the guest's counts against the direction found by
+ * vl_vscsi_data_dir() and split the data buffers of that direction into
+ * the protection bytes, first, and the data after them.  The data part
+ * starts at header + count, which cannot overflow: the count is at most
+ * the data length, and header + data length is the size of that part of
+ * the chain, a u32.
+ */
+static int vl_vscsi_split_pi(const struct vl_chain *c, u32 req_size,
+			     struct vl_vscsi_req *req)
+{
+	bool in = req->dir == VL_VSCSI_DIR_FROM_DEV;
+	u32 hdr = in ? (u32)sizeof(struct vl_vscsi_cmd_resp) : req_size;
+	u32 pi = in ? req->pi_bytesin : req->pi_bytesout;
+
+	if (req->pi_bytesout && req->dir != VL_VSCSI_DIR_TO_DEV)
+		return -EPROTO;
+	if (req->pi_bytesin && req->dir != VL_VSCSI_DIR_FROM_DEV)
+		return -EPROTO;
+	if (pi > req->data_len)
+		return -ERANGE;
+	if (!pi)
+		return 0;
+	req->prot_len = pi;
+	req->data_len -= pi;
+	return vl_chain_seek(c, in, hdr + pi, &req->data);
 }
 
 /**
@@ -302,6 +365,15 @@ int vl_vscsi_sense_key(const u8 *sense, u32 len)
 	}
 }
 
+/*
+ * Either header: the fields up to crn are at the same offsets (asserted in
+ * vl_vscsi.h).
+ */
+union vl_vscsi_cmd_hdr {
+	struct vl_vscsi_cmd_req plain;
+	struct vl_vscsi_cmd_req_pi pi;
+};
+
 /**
  * vl_vscsi_parse_cmd() - parse a request queue command
  * @c: the chain, as popped
@@ -310,7 +382,8 @@ int vl_vscsi_sense_key(const u8 *sense, u32 len)
  *
  * The chain is the request header, then data-out, in the device-readable
  * part, and the response, then data-in, in the device-writable part; any
- * of them may share or span buffers.
+ * of them may share or span buffers.  Without VIRTIO_SCSI_F_T10_PI: the
+ * same as vl_vscsi_parse_cmd_pi() with @t10_pi false.
  *
  * Return: 0; or what the device should do with the chain:
  * -ENOSPC: no room for a response: hand it back with used length 0;
@@ -328,27 +401,70 @@ int vl_vscsi_sense_key(const u8 *sense, u32 len)
 int vl_vscsi_parse_cmd(const struct vl_chain *c, const struct vl_mem *m,
 		       struct vl_vscsi_req *req)
 {
-	struct vl_vscsi_cmd_req hdr;
+	return vl_vscsi_parse_cmd_pi(c, m, false, req);
+}
+
+/**
+ * vl_vscsi_parse_cmd_pi() - parse a request queue command, T10 PI or not
+ * @c: the chain, as popped
+ * @m: guest memory
+ * @t10_pi: VIRTIO_SCSI_F_T10_PI was negotiated: the header is a struct
+ *	vl_vscsi_cmd_req_pi (59 bytes), else a struct vl_vscsi_cmd_req
+ * @req: filled in (as far as parsing got, on error)
+ *
+ * As vl_vscsi_parse_cmd(), and with @t10_pi: @req->pi_bytesout and
+ * @req->pi_bytesin are the guest's counts; pi_bytesout may be non-zero
+ * only for a data-out command, pi_bytesin only for a data-in one, and
+ * neither may exceed the bytes after the header (data-out) or response
+ * (data-in).  The protection bytes come first: @req->prot is their
+ * position and @req->prot_len their count; @req->data and @req->data_len
+ * are the data after them.
+ *
+ * Return: as vl_vscsi_parse_cmd() (-EBADMSG for fewer than 59 readable
+ * bytes), and, after the LUN and both-directions checks, before the CDB
+ * size check:
+ * -EPROTO: pi_bytesout without data-out, or pi_bytesin without data-in:
+ * answer VL_VSCSI_S_FAILURE;
+ * -ERANGE: the count of the command's direction is larger than its data:
+ * answer VL_VSCSI_S_FAILURE.
+ * On either, the header fields of @req are valid, and the data direction
+ * and length are those of the whole buffers.
+ */
+int vl_vscsi_parse_cmd_pi(const struct vl_chain *c, const struct vl_mem *m,
+			  bool t10_pi, struct vl_vscsi_req *req)
+{
+	u32 req_size = t10_pi ? sizeof(struct vl_vscsi_cmd_req_pi) :
+				sizeof(struct vl_vscsi_cmd_req);
+	union vl_vscsi_cmd_hdr hdr;
+	const u8 *cdb = hdr.plain.cdb;
 	int ret, lun_ret;
 
 	memset(req, 0, sizeof(*req));
 	if (c->in_len < sizeof(struct vl_vscsi_cmd_resp))
 		return -ENOSPC;
-	if (c->out_len < sizeof(hdr))
+	if (c->out_len < req_size)
 		return -EBADMSG;
-	ret = vl_chain_read(c, m, 0, &hdr, sizeof(hdr));
+	ret = vl_chain_read(c, m, 0, &hdr, req_size);
 	if (ret)
 		return ret;
 
-	req->tag = vl_le64_to_cpu(hdr.id);
-	memcpy(req->lun_raw, hdr.lun, sizeof(req->lun_raw));
-	req->task_attr = hdr.task_attr;
-	req->prio = hdr.prio;
-	req->crn = hdr.crn;
-	memcpy(req->cdb, hdr.cdb, sizeof(req->cdb));
-	ret = vl_vscsi_data_dir(c, req);
+	req->tag = vl_le64_to_cpu(hdr.plain.id);
+	memcpy(req->lun_raw, hdr.plain.lun, sizeof(req->lun_raw));
+	req->task_attr = hdr.plain.task_attr;
+	req->prio = hdr.plain.prio;
+	req->crn = hdr.plain.crn;
+	if (t10_pi) {
+		req->pi_bytesout = vl_le32_to_cpu(hdr.pi.pi_bytesout);
+		req->pi_bytesin = vl_le32_to_cpu(hdr.pi.pi_bytesin);
+		cdb = hdr.pi.cdb;
+	}
+	memcpy(req->cdb, cdb, sizeof(req->cdb));
+	ret = vl_vscsi_data_dir(c, req_size, req);
+	req->prot = req->data;
+	if (!ret && t10_pi)
+		ret = vl_vscsi_split_pi(c, req_size, req);
 
-	lun_ret = vl_vscsi_lun_decode(hdr.lun, &req->target, &req->lun);
+	lun_ret = vl_vscsi_lun_decode(hdr.plain.lun, &req->target, &req->lun);
 	if (lun_ret < 0)
 		return lun_ret;
 	req->report_luns = lun_ret == VL_VSCSI_LUN_REPORT_LUNS;

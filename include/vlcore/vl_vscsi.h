@@ -7,9 +7,11 @@
  * header may share a buffer with data or be spread over several), and
  * parsing and formatting of the requests of the three kinds of queue.
  *
- * We do not offer VIRTIO_SCSI_F_INOUT (bidirectional commands) nor
- * VIRTIO_SCSI_F_T10_PI, and cdb_size and sense_size are fixed at their
- * defaults of 32 and 96, like the in-tree vhost_scsi.
+ * We do not offer VIRTIO_SCSI_F_INOUT (bidirectional commands), and
+ * cdb_size and sense_size are fixed at their defaults of 32 and 96, like
+ * the in-tree vhost_scsi.  The request header of VIRTIO_SCSI_F_T10_PI is
+ * parsed (vl_vscsi_parse_cmd_pi()), but the device does not offer the
+ * feature yet.
  */
 #ifndef VL_VSCSI_H
 #define VL_VSCSI_H
@@ -102,6 +104,32 @@ struct vl_vscsi_cmd_req {
 } __packed;
 
 /**
+ * struct vl_vscsi_cmd_req_pi - command header with VIRTIO_SCSI_F_T10_PI
+ * @lun: LUN address, see vl_vscsi_lun_decode()
+ * @id: command tag
+ * @task_attr: VL_VSCSI_S_SIMPLE etc.
+ * @prio: SAM command priority
+ * @crn: command reference number
+ * @pi_bytesout: bytes of protection information at the start of data-out
+ * @pi_bytesin: bytes of protection information at the start of data-in
+ * @cdb: the CDB, padded
+ *
+ * The fields up to @crn are those of struct vl_vscsi_cmd_req, at the same
+ * offsets; the two counts come before the CDB, as Linux's virtio_scsi and
+ * vhost_scsi lay them out.
+ */
+struct vl_vscsi_cmd_req_pi {
+	u8 lun[8];
+	vl_le64 id;
+	u8 task_attr;
+	u8 prio;
+	u8 crn;
+	vl_le32 pi_bytesout;
+	vl_le32 pi_bytesin;
+	u8 cdb[VL_VSCSI_CDB_SIZE];
+} __packed;
+
+/**
  * struct vl_vscsi_cmd_resp - request queue response (device-writable)
  * @sense_len: bytes of @sense that are valid
  * @resid: residual byte count of the data transfer
@@ -176,6 +204,9 @@ struct vl_vscsi_event {
 } __packed;
 
 _Static_assert(sizeof(struct vl_vscsi_cmd_req) == 51, "cmd_req size");
+_Static_assert(sizeof(struct vl_vscsi_cmd_req_pi) == 59, "cmd_req_pi size");
+_Static_assert(offsetof(struct vl_vscsi_cmd_req_pi, crn) ==
+	       offsetof(struct vl_vscsi_cmd_req, crn), "cmd_req_pi common fields");
 _Static_assert(sizeof(struct vl_vscsi_cmd_resp) == 108, "cmd_resp size");
 _Static_assert(sizeof(struct vl_vscsi_tmf_req) == 24, "tmf_req size");
 _Static_assert(sizeof(struct vl_vscsi_tmf_resp) == 1, "tmf_resp size");
@@ -201,6 +232,8 @@ int vl_chain_seek(const struct vl_chain *c, bool writable, u32 skip,
 		  struct vl_chain_pos *pos);
 bool vl_chain_next_seg(const struct vl_chain *c, struct vl_chain_pos *pos,
 		       struct vl_seg *seg);
+bool vl_chain_next_part(const struct vl_chain *c, struct vl_chain_pos *pos,
+			u32 *left, struct vl_seg *seg);
 int vl_chain_data_segs(const struct vl_chain *c, bool writable, u32 skip,
 		       struct vl_seg *out, u16 max, u16 *nr);
 int vl_chain_read(const struct vl_chain *c, const struct vl_mem *m, u32 off,
@@ -238,9 +271,18 @@ enum vl_vscsi_dir {
  * @crn: command reference number
  * @cdb: the CDB
  * @dir: data direction
- * @data_len: bytes of data in @dir, 0 for VL_VSCSI_DIR_NONE
+ * @data_len: bytes of data in @dir, 0 for VL_VSCSI_DIR_NONE; with T10 PI
+ *	the bytes after the protection information
  * @data: position of the first data byte; walk the data buffers from it
  *	with vl_chain_next_seg()
+ * @pi_bytesout: T10 PI only: pi_bytesout as the guest sent it (0 without)
+ * @pi_bytesin: T10 PI only: pi_bytesin as the guest sent it (0 without)
+ * @prot_len: bytes of protection information in @dir: @pi_bytesout or
+ *	@pi_bytesin, checked; 0 without T10 PI
+ * @prot: position of the first protection byte, the start of the data
+ *	buffers of @dir; walk @prot_len bytes from it with
+ *	vl_chain_next_part(), as the data buffer that follows may share the
+ *	last segment
  */
 struct vl_vscsi_req {
 	u64 tag;
@@ -255,12 +297,18 @@ struct vl_vscsi_req {
 	enum vl_vscsi_dir dir;
 	u32 data_len;
 	struct vl_chain_pos data;
+	u32 pi_bytesout;
+	u32 pi_bytesin;
+	u32 prot_len;
+	struct vl_chain_pos prot;
 };
 
 u32 vl_vscsi_cdb_size(const u8 *cdb);
 int vl_vscsi_sense_key(const u8 *sense, u32 len);
 int vl_vscsi_parse_cmd(const struct vl_chain *c, const struct vl_mem *m,
 		       struct vl_vscsi_req *req);
+int vl_vscsi_parse_cmd_pi(const struct vl_chain *c, const struct vl_mem *m,
+			  bool t10_pi, struct vl_vscsi_req *req);
 void vl_vscsi_fill_cmd_resp(struct vl_vscsi_cmd_resp *resp, u8 response,
 			    u8 status, const void *sense, u32 sense_len,
 			    u32 resid);

@@ -31,6 +31,7 @@
 #define FZ_F_UNPOP		0x04	/* give some chains back once */
 #define FZ_F_BATCH		0x08	/* flush used entries in batches */
 #define FZ_F_SET_USED		0x10	/* used index from the header */
+#define FZ_F_T10_PI		0x20	/* VIRTIO_SCSI_F_T10_PI negotiated */
 
 #define FZ_HOLE			0x1000
 #define FZ_TOP_SIZE		256

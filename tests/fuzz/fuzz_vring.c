@@ -16,6 +16,10 @@
  * an accepted command's CDB, by the SCSI rules LIO sizes it with, never
  * extends past the bytes the request carries, and one that would is
  * refused with -EMSGSIZE exactly when nothing else is wrong with it.
+ * With FZ_F_T10_PI the request header has the T10 PI counts: a command is
+ * accepted exactly when they fit its direction and data (an independent
+ * computation), and its protection bytes, walked piece by piece, end
+ * where its data begins, within the chain and guest memory.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,9 +129,79 @@ static u32 fz_scsi_command_size(const u8 *cdb)
 	}
 }
 
+/*
+ * What a T10 PI command's counts should give, from the sizes of the
+ * chain's two parts alone: 0, -EPROTO or -ERANGE.  Only for a chain
+ * with both headers and not both directions.
+ */
+static int fz_pi_expect(const struct vl_chain *c, u32 pi_out, u32 pi_in)
+{
+	u32 out = c->out_len - sizeof(struct vl_vscsi_cmd_req_pi);
+	u32 in = c->in_len - sizeof(struct vl_vscsi_cmd_resp);
+
+	if ((pi_out && !out) || (pi_in && !in))
+		return -EPROTO;
+	if (pi_out > out || pi_in > in)
+		return -ERANGE;
+	return 0;
+}
+
+/*
+ * The protection bytes of an accepted T10 PI command: each piece in guest
+ * memory, @prot_len in all, ending exactly at the data's position.
+ */
+static void fz_check_prot(struct fz *f, const struct vl_vscsi_req *req)
+{
+	struct vl_chain_pos pos = req->prot;
+	u32 left = req->prot_len;
+	struct vl_seg seg;
+	u64 sum = 0;
+
+	while (vl_chain_next_part(&f->chain, &pos, &left, &seg)) {
+		CHECK(seg.len && seg.len <= req->prot_len);
+		CHECK(!vl_mem_check(&f->mem, seg.gpa, seg.len));
+		sum += seg.len;
+	}
+	CHECK(!left && sum == req->prot_len);
+	CHECK(pos.seg == req->data.seg && pos.off == req->data.off &&
+	      pos.end == req->data.end);
+}
+
+/* The T10 PI promises of vl_vscsi_parse_cmd_pi() for its result @ret. */
+static void fz_check_pi(struct fz *f, const struct vl_vscsi_req *req,
+			bool pi, int ret)
+{
+	const struct vl_chain *c = &f->chain;
+	u32 hdr = pi ? 59 : 51;
+
+	if (!pi) {
+		CHECK(ret != -EPROTO && ret != -ERANGE);
+		CHECK(!req->pi_bytesout && !req->pi_bytesin && !req->prot_len);
+		return;
+	}
+	if (ret == -EPROTO || ret == -ERANGE)
+		CHECK(fz_pi_expect(c, req->pi_bytesout, req->pi_bytesin) == ret);
+	if (ret != 0 && ret != -EMSGSIZE)
+		return;
+	CHECK(fz_pi_expect(c, req->pi_bytesout, req->pi_bytesin) == 0);
+	if (req->dir == VL_VSCSI_DIR_TO_DEV) {
+		CHECK(req->prot_len == req->pi_bytesout && !req->pi_bytesin);
+		CHECK((u64)req->prot_len + req->data_len == c->out_len - hdr);
+	} else if (req->dir == VL_VSCSI_DIR_FROM_DEV) {
+		CHECK(req->prot_len == req->pi_bytesin && !req->pi_bytesout);
+		CHECK((u64)req->prot_len + req->data_len ==
+		      c->in_len - sizeof(struct vl_vscsi_cmd_resp));
+	} else {
+		CHECK(!req->prot_len && !req->pi_bytesout && !req->pi_bytesin);
+	}
+	fz_check_prot(f, req);
+}
+
 static u32 fz_request(struct fz *f)
 {
 	const struct vl_chain *c = &f->chain;
+	bool pi = f->h->flags & FZ_F_T10_PI;
+	u32 hdr = pi ? 59 : 51;
 	struct vl_vscsi_cmd_resp resp;
 	struct vl_vscsi_req req;
 	struct vl_seg seg;
@@ -136,23 +210,28 @@ static u32 fz_request(struct fz *f)
 	u8 response;
 	int ret;
 
-	ret = vl_vscsi_parse_cmd(c, &f->mem, &req);
+	ret = vl_vscsi_parse_cmd_pi(c, &f->mem, pi, &req);
 	CHECK(ret != -EFAULT);
 	if (ret == -ENOSPC) {
 		CHECK(c->in_len < sizeof(resp));
 		return 0;
 	}
 	CHECK(ret == 0 || ret == -EBADMSG || ret == -ENXIO ||
-	      ret == -EOPNOTSUPP || ret == -EMSGSIZE);
+	      ret == -EOPNOTSUPP || ret == -EMSGSIZE || ret == -EPROTO ||
+	      ret == -ERANGE);
+	if (ret == -EBADMSG)
+		CHECK(c->out_len < hdr);
 	if (ret == 0)
 		CHECK(fz_scsi_command_size(req.cdb) <= VL_VSCSI_CDB_SIZE);
 	if (ret == -EMSGSIZE)
 		CHECK(fz_scsi_command_size(req.cdb) > VL_VSCSI_CDB_SIZE);
+	fz_check_pi(f, &req, pi, ret);
 	if (ret == 0 || ret == -EMSGSIZE) {
 		if (req.dir == VL_VSCSI_DIR_TO_DEV)
-			CHECK(req.data_len == c->out_len - 51);
+			CHECK(req.data_len + req.prot_len == c->out_len - hdr);
 		else if (req.dir == VL_VSCSI_DIR_FROM_DEV)
-			CHECK(req.data_len == c->in_len - sizeof(resp));
+			CHECK(req.data_len + req.prot_len ==
+			      c->in_len - sizeof(resp));
 		else
 			CHECK(req.data_len == 0);
 		while (vl_chain_next_seg(c, &req.data, &seg))
@@ -161,6 +240,7 @@ static u32 fz_request(struct fz *f)
 		CHECK(req.lun < 16384);
 	}
 
+	/* The mapping Documentation/core.md gives the device layer. */
 	response = ret == -ENXIO ? VL_VSCSI_S_BAD_TARGET :
 		   ret && ret != -EMSGSIZE ? VL_VSCSI_S_FAILURE : VL_VSCSI_S_OK;
 	memset(sense, req.cdb[0], sizeof(sense));
@@ -169,7 +249,7 @@ static u32 fz_request(struct fz *f)
 	CHECK(vl_le32_to_cpu(resp.sense_len) <= VL_VSCSI_SENSE_SIZE);
 	CHECK(!vl_vscsi_put_cmd_resp(c, &f->mem, &resp));
 	return vl_vscsi_cmd_used_len(req.dir == VL_VSCSI_DIR_FROM_DEV ?
-				     req.data_len : 0);
+				     req.prot_len + req.data_len : 0);
 }
 
 static u32 fz_control(struct fz *f)

@@ -121,6 +121,24 @@ static void cmd_req(u64 gpa, u8 opcode, u16 lun)
 	put(gpa, &r, sizeof(r));
 }
 
+/* A T10 PI command header (FZ_F_T10_PI). */
+static void cmd_req_pi(u64 gpa, u8 opcode, u16 lun, u32 pi_out, u32 pi_in)
+{
+	struct vl_vscsi_cmd_req_pi r;
+
+	memset(&r, 0, sizeof(r));
+	r.lun[0] = 1;
+	r.lun[2] = 0x40 | (lun >> 8);
+	r.lun[3] = lun & 0xff;
+	r.id = vl_cpu_to_le64(0x2000 + lun);
+	r.pi_bytesout = vl_cpu_to_le32(pi_out);
+	r.pi_bytesin = vl_cpu_to_le32(pi_in);
+	r.cdb[0] = opcode;
+	r.cdb[1] = 0x20;		/* WRPROTECT/RDPROTECT 1 */
+	r.cdb[8] = 1;
+	put(gpa, &r, sizeof(r));
+}
+
 /*
  * Four no-data commands (header at 0x400 + 0x40 * i, response in R1), the
  * CDB of command i from cdbs[i] (its first @len bytes; the rest zero).
@@ -281,6 +299,62 @@ int main(int argc, char **argv)
 		cdb_cmds(varlen_b, 4);
 		emit(dir, "cdb-varlen-long");
 	}
+
+	/*
+	 * T10 PI: WRITE(10) of one 512-byte block with its 8-byte tuple
+	 * sharing the header's buffer, and READ(10) with the tuple sharing
+	 * the response's.
+	 */
+	start(FZ_KIND_REQUEST, 0, FZ_F_T10_PI, 0);
+	s.h.skip = 59;
+	cmd_req_pi(0x400, 0x2a, 0, 8, 0);
+	desc(DESC, 0, 0x400, 59 + 8, R | N, 1);
+	desc(DESC, 1, r1, 512, R | N, 2);
+	desc(DESC, 2, 0x500, 108, W, 0);
+	cmd_req_pi(0x600, 0x28, 1, 0, 8);
+	desc(DESC, 3, 0x600, 59, R | N, 4);
+	desc(DESC, 4, 0x700, 108 + 8, W | N, 5);
+	desc(DESC, 5, r1 + 0x400, 512, W, 0);
+	avail(0);
+	avail(3);
+	emit(dir, "pi-write-read");
+
+	/* T10 PI: the header and the tuple split over several buffers. */
+	start(FZ_KIND_REQUEST, FZ_FEAT_INDIRECT, FZ_F_T10_PI | FZ_F_ADJACENT,
+	      0);
+	cmd_req_pi(0x800, 0x2a, 2, 16, 0);
+	desc(DESC, 1, r1 + 0x100, 6 * 16, I, 0);
+	desc(r1 + 0x100, 0, 0x800, 19, R | N, 1);	/* up to the counts */
+	desc(r1 + 0x100, 1, 0x813, 6, R | N, 2);	/* inside them */
+	desc(r1 + 0x100, 2, 0x819, 40, R | N, 3);	/* CDB, 6 PI bytes */
+	desc(r1 + 0x100, 3, r1 + 0x400, 10 + 1024, R | N, 4);
+	desc(r1 + 0x100, 4, 0x900, 100, W | N, 5);
+	desc(r1 + 0x100, 5, 0xa00, 8, W, 0);
+	avail(1);
+	emit(dir, "pi-split");
+
+	/*
+	 * T10 PI refused: pi_bytesout with data-in, pi_bytesin without
+	 * data, one byte more than the data, and the u32 maximum.
+	 */
+	start(FZ_KIND_REQUEST, 0, FZ_F_T10_PI, 0);
+	cmd_req_pi(0x400, 0x28, 0, 8, 0);
+	desc(DESC, 0, 0x400, 59, R | N, 1);
+	desc(DESC, 1, r1, 108 + 520, W, 0);
+	cmd_req_pi(0x440, 0x00, 1, 0, 8);
+	desc(DESC, 2, 0x440, 59, R | N, 3);
+	desc(DESC, 3, r1 + 0x400, 108, W, 0);
+	cmd_req_pi(0x480, 0x2a, 2, 521, 0);
+	desc(DESC, 4, 0x480, 59 + 520, R | N, 5);
+	desc(DESC, 5, r1 + 0x600, 108, W, 0);
+	cmd_req_pi(0x700, 0x28, 3, 0, 0xffffffffU);
+	desc(DESC, 6, 0x700, 59, R | N, 7);
+	desc(DESC, 7, r1 + 0x800, 108 + 520, W, 0);
+	avail(0);
+	avail(2);
+	avail(4);
+	avail(6);
+	emit(dir, "pi-refused");
 
 	/* A broken ring: the chain loops. */
 	start(FZ_KIND_REQUEST, 0, 0, 0);

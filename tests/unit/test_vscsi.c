@@ -846,6 +846,486 @@ TEST(event_fill)
 			 -ENOSPC);
 }
 
+/* ---- T10 PI (VIRTIO_SCSI_F_T10_PI) ---------------------------------- */
+
+#define PI_REQ_SIZE	((u32)sizeof(struct vl_vscsi_cmd_req_pi))
+
+/* A T10 PI command header with the contents of make_req(). */
+static void make_req_pi(struct vl_vscsi_cmd_req_pi *r, u8 target, u16 lun,
+			u32 pi_out, u32 pi_in)
+{
+	struct vl_vscsi_cmd_req plain;
+
+	make_req(&plain, target, lun);
+	memset(r, 0, sizeof(*r));
+	memcpy(r->lun, plain.lun, sizeof(r->lun));
+	r->id = plain.id;
+	r->task_attr = plain.task_attr;
+	r->prio = plain.prio;
+	r->crn = plain.crn;
+	r->pi_bytesout = vl_cpu_to_le32(pi_out);
+	r->pi_bytesin = vl_cpu_to_le32(pi_in);
+	memcpy(r->cdb, plain.cdb, sizeof(r->cdb));
+}
+
+/* Parse the popped chain with T10 PI negotiated. */
+static int parse_pi(struct vl_vscsi_req *req)
+{
+	return vl_vscsi_parse_cmd_pi(&g->chain, &g->mem, true, req);
+}
+
+/* Walk @len protection bytes from req->prot: the pieces into @out. */
+static u16 walk_prot(struct vl_vscsi_req *req, struct vl_seg *out, u16 max)
+{
+	struct vl_chain_pos pos = req->prot;
+	u32 left = req->prot_len;
+	u16 n = 0;
+
+	while (n < max && vl_chain_next_part(&g->chain, &pos, &left, &out[n]))
+		n++;
+	assert_int_equal(left, 0);
+	return n;
+}
+
+TEST(pi_wire_layout)
+{
+	assert_int_equal(PI_REQ_SIZE, 59);
+	assert_int_equal(offsetof(struct vl_vscsi_cmd_req_pi, id), 8);
+	assert_int_equal(offsetof(struct vl_vscsi_cmd_req_pi, task_attr), 16);
+	assert_int_equal(offsetof(struct vl_vscsi_cmd_req_pi, crn), 18);
+	assert_int_equal(offsetof(struct vl_vscsi_cmd_req_pi, pi_bytesout),
+			 19);
+	assert_int_equal(offsetof(struct vl_vscsi_cmd_req_pi, pi_bytesin), 23);
+	assert_int_equal(offsetof(struct vl_vscsi_cmd_req_pi, cdb), 27);
+}
+
+/* Data-out: the header, 8 protection bytes and data share a buffer. */
+TEST(pi_data_out_split)
+{
+	struct vl_vscsi_cmd_req_pi r;
+	struct vl_vscsi_req req;
+	struct vl_seg p[4], s;
+	const struct d d[] = {
+		{ FG_R1, PI_REQ_SIZE + 8 + 100, false },
+		{ FG_R2 + 0x100, 412, false },
+		{ FG_BUF, RESP_SIZE, true },
+	};
+
+	make_req_pi(&r, 3, 700, 8, 0);
+	put_bytes(FG_R1, &r, sizeof(r));
+	pop_chain(d, 3);
+	assert_int_equal(parse_pi(&req), 0);
+	check_req(&req, 3, 700);
+	assert_int_equal(req.pi_bytesout, 8);
+	assert_int_equal(req.pi_bytesin, 0);
+	assert_int_equal(req.dir, VL_VSCSI_DIR_TO_DEV);
+	assert_int_equal(req.prot_len, 8);
+	assert_int_equal(req.data_len, 512);
+
+	assert_int_equal(walk_prot(&req, p, 4), 1);
+	assert_int_equal(p[0].gpa, FG_R1 + PI_REQ_SIZE);
+	assert_int_equal(p[0].len, 8);
+	assert_true(vl_chain_next_seg(&g->chain, &req.data, &s));
+	assert_int_equal(s.gpa, FG_R1 + PI_REQ_SIZE + 8);
+	assert_int_equal(s.len, 100);
+	assert_true(vl_chain_next_seg(&g->chain, &req.data, &s));
+	assert_int_equal(s.gpa, FG_R2 + 0x100);
+	assert_int_equal(s.len, 412);
+	assert_false(vl_chain_next_seg(&g->chain, &req.data, &s));
+}
+
+/* Data-in: the protection bytes span two buffers, data follows. */
+TEST(pi_data_in_split)
+{
+	struct vl_vscsi_cmd_req_pi r;
+	struct vl_vscsi_req req;
+	struct vl_seg p[4], s;
+	const struct d d[] = {
+		{ FG_BUF, PI_REQ_SIZE, false },
+		{ FG_R1, RESP_SIZE + 10, true },
+		{ FG_R2, 6 + 1024, true },
+	};
+
+	make_req_pi(&r, 1, 2, 0, 16);
+	put_bytes(FG_BUF, &r, sizeof(r));
+	pop_chain(d, 3);
+	assert_int_equal(parse_pi(&req), 0);
+	check_req(&req, 1, 2);
+	assert_int_equal(req.dir, VL_VSCSI_DIR_FROM_DEV);
+	assert_int_equal(req.pi_bytesin, 16);
+	assert_int_equal(req.prot_len, 16);
+	assert_int_equal(req.data_len, 1024);
+	assert_int_equal(req.prot.seg, 1);
+	assert_int_equal(req.prot.off, RESP_SIZE);
+
+	assert_int_equal(walk_prot(&req, p, 4), 2);
+	assert_int_equal(p[0].gpa, FG_R1 + RESP_SIZE);
+	assert_int_equal(p[0].len, 10);
+	assert_int_equal(p[1].gpa, FG_R2);
+	assert_int_equal(p[1].len, 6);
+	assert_int_equal(req.data.seg, 2);
+	assert_int_equal(req.data.off, 6);
+	assert_true(vl_chain_next_seg(&g->chain, &req.data, &s));
+	assert_int_equal(s.gpa, FG_R2 + 6);
+	assert_int_equal(s.len, 1024);
+	assert_false(vl_chain_next_seg(&g->chain, &req.data, &s));
+	/* The used length counts protection and data bytes written. */
+	assert_int_equal(vl_vscsi_cmd_used_len(req.prot_len + req.data_len),
+			 RESP_SIZE + 16 + 1024);
+}
+
+/* Counts of 0: all of it is data; a command without data is fine too. */
+TEST(pi_zero_counts)
+{
+	struct vl_vscsi_cmd_req_pi r;
+	struct vl_vscsi_req req;
+	struct vl_seg p[1];
+	const struct d out[] = {
+		{ FG_BUF, PI_REQ_SIZE + 512, false },
+		{ FG_R1, RESP_SIZE, true },
+	};
+	const struct d none[] = {
+		{ FG_BUF, PI_REQ_SIZE, false },
+		{ FG_R1, RESP_SIZE, true },
+	};
+
+	make_req_pi(&r, 0, 0, 0, 0);
+	put_bytes(FG_BUF, &r, sizeof(r));
+	pop_chain(out, 2);
+	assert_int_equal(parse_pi(&req), 0);
+	assert_int_equal(req.dir, VL_VSCSI_DIR_TO_DEV);
+	assert_int_equal(req.prot_len, 0);
+	assert_int_equal(req.data_len, 512);
+	assert_int_equal(req.data.off, PI_REQ_SIZE);
+	assert_int_equal(walk_prot(&req, p, 1), 0);
+
+	pop_chain(none, 2);
+	assert_int_equal(parse_pi(&req), 0);
+	assert_int_equal(req.dir, VL_VSCSI_DIR_NONE);
+	assert_int_equal(req.prot_len, 0);
+	assert_int_equal(req.data_len, 0);
+	assert_int_equal(req.data.seg, req.data.end);
+}
+
+/* Parse a data-out (@in false) or data-in command of @len data bytes. */
+static int parse_pi_count(bool in, u32 len, u32 pi_out, u32 pi_in,
+			  struct vl_vscsi_req *req)
+{
+	struct vl_vscsi_cmd_req_pi r;
+	const struct d out[] = {
+		{ FG_BUF, PI_REQ_SIZE, false },
+		{ FG_R1, len, false },
+		{ FG_BUF + 0x100, RESP_SIZE, true },
+	};
+	const struct d din[] = {
+		{ FG_BUF, PI_REQ_SIZE, false },
+		{ FG_BUF + 0x100, RESP_SIZE, true },
+		{ FG_R1, len, true },
+	};
+
+	make_req_pi(&r, 2, 9, pi_out, pi_in);
+	put_bytes(FG_BUF, &r, sizeof(r));
+	pop_chain(in ? din : out, 3);
+	return parse_pi(req);
+}
+
+/* 0, the data length, one more, and u32 max, in each direction. */
+TEST(pi_count_boundaries)
+{
+	static const u32 bad[] = { 4097, 0x80000000U, 0xffffffffU };
+	struct vl_vscsi_req req;
+	struct vl_seg s;
+	unsigned int i;
+	int in;
+
+	for (in = 0; in < 2; in++) {
+		u32 po = in ? 0 : 4096, pin = in ? 4096 : 0;
+
+		/* Equal to the data length: all protection, no data. */
+		assert_int_equal(parse_pi_count(in, 4096, po, pin, &req), 0);
+		assert_int_equal(req.prot_len, 4096);
+		assert_int_equal(req.data_len, 0);
+		assert_int_equal(req.data.seg, req.data.end);
+		assert_false(vl_chain_next_seg(&g->chain, &req.data, &s));
+
+		/* One less: one data byte, at the end of the buffer. */
+		assert_int_equal(parse_pi_count(in, 4096, po ? po - 1 : 0,
+						pin ? pin - 1 : 0, &req), 0);
+		assert_int_equal(req.prot_len, 4095);
+		assert_int_equal(req.data_len, 1);
+		assert_true(vl_chain_next_seg(&g->chain, &req.data, &s));
+		assert_int_equal(s.gpa, FG_R1 + 4095);
+		assert_int_equal(s.len, 1);
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			assert_int_equal(parse_pi_count(in, 4096,
+							in ? 0 : bad[i],
+							in ? bad[i] : 0,
+							&req), -ERANGE);
+			/* Header parsed; data as the buffers give it. */
+			check_req(&req, 2, 9);
+			assert_int_equal(req.data_len, 4096);
+			assert_int_equal(req.prot_len, 0);
+		}
+	}
+}
+
+/* A count for the other direction, or for a command without data. */
+TEST(pi_count_wrong_direction)
+{
+	struct vl_vscsi_cmd_req_pi r;
+	struct vl_vscsi_req req;
+	const struct d none[] = {
+		{ FG_BUF, PI_REQ_SIZE, false },
+		{ FG_R1, RESP_SIZE, true },
+	};
+
+	/* pi_bytesout with data-in, pi_bytesin with data-out. */
+	assert_int_equal(parse_pi_count(true, 512, 8, 0, &req), -EPROTO);
+	assert_int_equal(req.pi_bytesout, 8);
+	check_req(&req, 2, 9);
+	assert_int_equal(parse_pi_count(false, 512, 0, 8, &req), -EPROTO);
+	assert_int_equal(parse_pi_count(true, 512, 0xffffffffU, 0, &req),
+			 -EPROTO);
+	/* Both counts: the other direction's is refused. */
+	assert_int_equal(parse_pi_count(false, 512, 8, 8, &req), -EPROTO);
+	assert_int_equal(parse_pi_count(true, 512, 8, 8, &req), -EPROTO);
+	assert_int_equal(parse_pi_count(false, 512, 1, 1, &req), -EPROTO);
+	assert_int_equal(parse_pi_count(true, 512, 1, 1, &req), -EPROTO);
+
+	/* No data: neither count may be set. */
+	make_req_pi(&r, 0, 0, 1, 0);
+	put_bytes(FG_BUF, &r, sizeof(r));
+	pop_chain(none, 2);
+	assert_int_equal(parse_pi(&req), -EPROTO);
+	make_req_pi(&r, 0, 0, 0, 1);
+	put_bytes(FG_BUF, &r, sizeof(r));
+	assert_int_equal(parse_pi(&req), -EPROTO);
+}
+
+/* With PI negotiated the header is 59 bytes: 51 is truncated. */
+TEST(pi_short_header)
+{
+	struct vl_vscsi_cmd_req_pi r;
+	struct vl_vscsi_req req;
+	const struct d plain[] = {
+		{ FG_BUF, REQ_SIZE, false },
+		{ FG_R1, RESP_SIZE, true },
+	};
+	const struct d one_short[] = {
+		{ FG_BUF, PI_REQ_SIZE - 1, false },
+		{ FG_R1, RESP_SIZE, true },
+	};
+	const struct d no_resp[] = {
+		{ FG_BUF, PI_REQ_SIZE, false },
+		{ FG_R1, RESP_SIZE - 1, true },
+	};
+
+	make_req_pi(&r, 0, 0, 0, 0);
+	put_bytes(FG_BUF, &r, sizeof(r));
+	pop_chain(plain, 2);
+	assert_int_equal(parse_pi(&req), -EBADMSG);
+	pop_chain(one_short, 2);
+	assert_int_equal(parse_pi(&req), -EBADMSG);
+	pop_chain(no_resp, 2);
+	assert_int_equal(parse_pi(&req), -ENOSPC);
+}
+
+/*
+ * Any layout: the header in one-byte buffers, the protection bytes in two
+ * one-byte buffers and the start of the data's buffer.
+ */
+TEST(pi_header_split_across_one_byte_descriptors)
+{
+	struct vl_vscsi_cmd_req_pi r;
+	struct vl_vscsi_req req;
+	struct d d[PI_REQ_SIZE + 4];
+	const u8 *rb = (const u8 *)&r;
+	struct vl_seg p[4], s;
+	u32 i;
+
+	make_req_pi(&r, 8, 1000, 3, 0);
+	for (i = 0; i < PI_REQ_SIZE; i++) {
+		d[i].gpa = FG_R1 + 0x1000 - 2 * i;
+		d[i].len = 1;
+		d[i].w = false;
+		put_bytes(d[i].gpa, &rb[i], 1);
+	}
+	d[PI_REQ_SIZE].gpa = FG_R1 + 0x2000;
+	d[PI_REQ_SIZE + 1].gpa = FG_R1 + 0x2010;
+	d[PI_REQ_SIZE + 2].gpa = FG_R2;
+	d[PI_REQ_SIZE].len = d[PI_REQ_SIZE + 1].len = 1;
+	d[PI_REQ_SIZE + 2].len = 1 + 512;
+	d[PI_REQ_SIZE].w = d[PI_REQ_SIZE + 1].w = d[PI_REQ_SIZE + 2].w = false;
+	d[PI_REQ_SIZE + 3].gpa = FG_BUF;
+	d[PI_REQ_SIZE + 3].len = RESP_SIZE;
+	d[PI_REQ_SIZE + 3].w = true;
+	pop_chain(d, PI_REQ_SIZE + 4);
+
+	assert_int_equal(parse_pi(&req), 0);
+	check_req(&req, 8, 1000);
+	assert_int_equal(req.prot_len, 3);
+	assert_int_equal(req.data_len, 512);
+	assert_int_equal(walk_prot(&req, p, 4), 3);
+	assert_int_equal(p[0].gpa, FG_R1 + 0x2000);
+	assert_int_equal(p[1].gpa, FG_R1 + 0x2010);
+	assert_int_equal(p[2].gpa, FG_R2);
+	assert_int_equal(p[0].len + p[1].len + p[2].len, 3);
+	assert_true(vl_chain_next_seg(&g->chain, &req.data, &s));
+	assert_int_equal(s.gpa, FG_R2 + 1);
+	assert_int_equal(s.len, 512);
+	assert_false(vl_chain_next_seg(&g->chain, &req.data, &s));
+}
+
+/* The header ends inside a buffer, the protection bytes too. */
+TEST(pi_header_ends_inside_a_buffer)
+{
+	struct vl_vscsi_cmd_req_pi r;
+	struct vl_vscsi_req req;
+	struct vl_seg p[4], s;
+	const struct d d[] = {
+		{ FG_R2 - 40, 40, false },	/* ends where R2 starts */
+		{ FG_R2 + 0x200, 19 + 24, false },
+		{ FG_R2 + 0x400, 8 + 200, false },
+		{ FG_BUF, RESP_SIZE, true },
+	};
+
+	make_req_pi(&r, 4, 77, 32, 0);
+	put_bytes(FG_R2 - 40, &r, 40);
+	put_bytes(FG_R2 + 0x200, (const u8 *)&r + 40, 19);
+	pop_chain(d, 4);
+	assert_int_equal(parse_pi(&req), 0);
+	check_req(&req, 4, 77);
+	assert_int_equal(req.prot_len, 32);
+	assert_int_equal(req.data_len, 200);
+	assert_int_equal(walk_prot(&req, p, 4), 2);
+	assert_int_equal(p[0].gpa, FG_R2 + 0x200 + 19);
+	assert_int_equal(p[0].len, 24);
+	assert_int_equal(p[1].gpa, FG_R2 + 0x400);
+	assert_int_equal(p[1].len, 8);
+	assert_true(vl_chain_next_seg(&g->chain, &req.data, &s));
+	assert_int_equal(s.gpa, FG_R2 + 0x400 + 8);
+	assert_int_equal(s.len, 200);
+}
+
+/* LUN, then both directions, then PI, then the CDB size. */
+TEST(pi_error_order)
+{
+	struct vl_vscsi_cmd_req_pi r;
+	struct vl_vscsi_req req;
+	const struct d bidi[] = {
+		{ FG_BUF, PI_REQ_SIZE + 1, false },
+		{ FG_BUF + 0x100, RESP_SIZE + 1, true },
+	};
+	const struct d out[] = {
+		{ FG_BUF, PI_REQ_SIZE + 8, false },
+		{ FG_BUF + 0x100, RESP_SIZE, true },
+	};
+
+	/* A bad count and a too long CDB: the count is reported. */
+	make_req_pi(&r, 0, 0, 9, 0);
+	r.cdb[0] = VL_VSCSI_VARLEN_CDB;
+	r.cdb[7] = 0xfc;
+	put_bytes(FG_BUF, &r, sizeof(r));
+	pop_chain(out, 2);
+	assert_int_equal(parse_pi(&req), -ERANGE);
+	/* Good counts: the CDB, read from offset 27, is. */
+	make_req_pi(&r, 0, 0, 8, 0);
+	r.cdb[0] = VL_VSCSI_VARLEN_CDB;
+	r.cdb[7] = 0xfc;
+	put_bytes(FG_BUF, &r, sizeof(r));
+	assert_int_equal(parse_pi(&req), -EMSGSIZE);
+	assert_int_equal(req.cdb[7], 0xfc);
+	assert_int_equal(req.prot_len, 8);
+	/* A bad LUN wins over a bad count. */
+	make_req_pi(&r, 0, 0, 0, 8);
+	r.lun[0] = 2;
+	put_bytes(FG_BUF, &r, sizeof(r));
+	assert_int_equal(parse_pi(&req), -ENXIO);
+	/* Both directions win over the counts. */
+	make_req_pi(&r, 0, 0, 1, 1);
+	put_bytes(FG_BUF, &r, sizeof(r));
+	pop_chain(bidi, 2);
+	assert_int_equal(parse_pi(&req), -EOPNOTSUPP);
+}
+
+/* Without the feature the 51-byte header is parsed as before. */
+TEST(pi_not_negotiated)
+{
+	struct vl_vscsi_cmd_req r;
+	struct vl_vscsi_req a, b;
+	const struct d d[] = {
+		{ FG_BUF, REQ_SIZE + 100, false },
+		{ FG_R1, RESP_SIZE, true },
+	};
+
+	make_req(&r, 6, 60);
+	put_bytes(FG_BUF, &r, sizeof(r));
+	fg_fill(FG_BUF + REQ_SIZE, 0xff, 100);
+	pop_chain(d, 2);
+	assert_int_equal(vl_vscsi_parse_cmd(&g->chain, &g->mem, &a), 0);
+	assert_int_equal(vl_vscsi_parse_cmd_pi(&g->chain, &g->mem, false,
+					       &b), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+	check_req(&a, 6, 60);
+	assert_int_equal(a.data_len, 100);
+	assert_int_equal(a.pi_bytesout, 0);
+	assert_int_equal(a.prot_len, 0);
+}
+
+TEST(pi_memory_gone)
+{
+	struct vl_vscsi_req req;
+	const struct d d[] = {
+		{ FG_R1, PI_REQ_SIZE, false },
+		{ FG_BUF, RESP_SIZE, true },
+	};
+
+	pop_chain(d, 2);
+	fg_drop_region(FG_R1);
+	assert_int_equal(parse_pi(&req), -EFAULT);
+}
+
+TEST(cursor_next_part)
+{
+	struct vl_chain_pos pos;
+	struct vl_seg s;
+	u32 left;
+	const struct d d[] = {
+		{ FG_BUF, 4, false },
+		{ FG_BUF + 16, 4, false },
+		{ FG_BUF + 64, 8, true },
+	};
+
+	pop_chain(d, 3);
+	/* Nothing to walk. */
+	assert_int_equal(vl_chain_seek(&g->chain, false, 1, &pos), 0);
+	left = 0;
+	assert_false(vl_chain_next_part(&g->chain, &pos, &left, &s));
+	assert_int_equal(pos.seg, 0);
+	assert_int_equal(pos.off, 1);
+	/* Two bytes inside the first segment, then the rest of it. */
+	left = 2;
+	assert_true(vl_chain_next_part(&g->chain, &pos, &left, &s));
+	assert_int_equal(s.gpa, FG_BUF + 1);
+	assert_int_equal(s.len, 2);
+	assert_int_equal(left, 0);
+	assert_int_equal(pos.seg, 0);
+	assert_int_equal(pos.off, 3);
+	left = 0xffffffffU;
+	assert_true(vl_chain_next_part(&g->chain, &pos, &left, &s));
+	assert_int_equal(s.gpa, FG_BUF + 3);
+	assert_int_equal(s.len, 1);
+	assert_int_equal(pos.seg, 1);
+	assert_int_equal(pos.off, 0);
+	assert_true(vl_chain_next_part(&g->chain, &pos, &left, &s));
+	assert_int_equal(s.len, 4);
+	assert_int_equal(left, 0xffffffffU - 5);
+	/* The end of the readable part stops it: not into the writable. */
+	assert_false(vl_chain_next_part(&g->chain, &pos, &left, &s));
+	assert_int_equal(pos.seg, 2);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, fg_setup, fg_teardown)
 
 int main(void)
@@ -879,6 +1359,19 @@ int main(void)
 		T(ctrl_an),
 		T(ctrl_errors),
 		T(event_fill),
+		T(pi_wire_layout),
+		T(pi_data_out_split),
+		T(pi_data_in_split),
+		T(pi_zero_counts),
+		T(pi_count_boundaries),
+		T(pi_count_wrong_direction),
+		T(pi_short_header),
+		T(pi_header_split_across_one_byte_descriptors),
+		T(pi_header_ends_inside_a_buffer),
+		T(pi_error_order),
+		T(pi_not_negotiated),
+		T(pi_memory_gone),
+		T(cursor_next_part),
 	};
 
 	return cmocka_run_group_tests_name("vscsi", tests, NULL, NULL);
