@@ -17,7 +17,8 @@ _counted() { [ -z "${VL_CHECKS_FILE:-}" ] || echo "$*" >>"$VL_CHECKS_FILE"; }
 # skip WHY: a test that cannot run here says why, makes no check, exits 0.
 skip() { echo "SKIP: $*"; exit 0; }
 
-# check WHAT CMD...: CMD must succeed.
+# check WHAT CMD...: CMD must succeed.  check, refuse and same return
+# non-zero when their check fails, for a caller that adds details.
 check() {
 	_what=$1; shift
 	if "$@" >"$_out" 2>&1; then
@@ -25,6 +26,7 @@ check() {
 	else
 		fail "$_what (exit $?)"
 		sed 's/^/    | /' "$_out"
+		return 1
 	fi
 }
 
@@ -34,11 +36,13 @@ refuse() {
 	_what=$1 _err=$2; shift 2
 	if "$@" >"$_out" 2>&1; then
 		fail "$_what (succeeded, expected: $_err)"
+		return 1
 	elif grep -q "$_err" "$_out"; then
 		pass "$_what"
 	else
 		fail "$_what (wrong error, expected: $_err)"
 		sed 's/^/    | /' "$_out"
+		return 1
 	fi
 }
 
@@ -60,6 +64,7 @@ same() {
 		pass "$1"
 	else
 		fail "$1 (got '$2', want '$3')"
+		return 1
 	fi
 }
 

@@ -74,7 +74,8 @@ nested_kernel() {
 # itself) and $NESTED/out shared writable over 9p (the plan in, results
 # out); console in $NESTED/console.log, QEMU's own output in
 # $NESTED/qemu.log; if strace is there, QEMU's ioctls in $NESTED/strace.log.
-# $NESTED_VHOST_OPTS, if set, is appended to the -device options.
+# $NESTED_VHOST_OPTS, if set, is appended to the -device options;
+# $NESTED_CPU, if set, replaces -cpu max.
 # QEMU runs under vl_watch: it is stopped if nothing in $NESTED changed
 # (the console, out/ with the guest's checks, strace's log, a migration's
 # state file) for NESTED_STALL seconds (VL_NESTED_STALL, default 300), or
@@ -98,7 +99,7 @@ nested_boot() {
 	vl_watch "nested QEMU" "$NESTED_STALL" "$_to" \
 		"$NESTED" \
 		$_st qemu-system-x86_64 \
-		-accel tcg -cpu max -smp 1 -m 512M -nographic -no-reboot \
+		-accel tcg -cpu "${NESTED_CPU:-max}" -smp 1 -m 512M -nographic -no-reboot \
 		-nic none -serial "file:$NESTED/console.log" -monitor none \
 		-kernel "$_k" -initrd "$NESTED/initramfs.cpio" \
 		-append "console=ttyS0 panic=-1 oops=panic loglevel=6 rdinit=/init $NESTED_BOOTARGS" \
