@@ -50,35 +50,7 @@ fi
 command -v dmsetup >/dev/null ||
 	skip "dmsetup is not installed (package dmsetup; scripts/install-deps.sh)"
 
-# Kernel log lines that mean the kernel is hurt.
-BAD='BUG:|WARNING:|Oops|KASAN|KFENCE|general protection|refcount_t|use-after-free|INFO: task|soft lockup'
-klog_bad() { dmesg | grep -E "$BAD"; }
-
-# klog_mark NAME: a marker line in the kernel log as case NAME starts; its
-# checks then look at what came after it only, so that a report is pinned
-# on the case that caused it.
-MARKED=none
-klog_mark() {
-	MARKED=$1
-	echo "vl-55-safety: case $1 starts" >/dev/kmsg
-}
-
-# klog_since: the kernel log after the last marker.
-klog_since() {
-	dmesg | awk -v m="vl-55-safety: case $MARKED starts" '
-		{ l[NR] = $0 }
-		index($0, m) { n = NR }
-		END { for (i = n + 1; i <= NR; i++) print l[i] }'
-}
-
-# klog_clean: no such line since the marker (shown).
-klog_clean() {
-	_bad=$(klog_since | grep -E "$BAD")
-	[ -z "$_bad" ] && return 0
-	echo "since the marker of case $MARKED:"
-	echo "$_bad" | head -n 20
-	return 1
-}
+KLOG_TAG=vl-55-safety     # klog_mark (lib.sh)
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 

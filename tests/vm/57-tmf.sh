@@ -32,26 +32,7 @@ fi
 command -v dmsetup >/dev/null ||
 	skip "dmsetup is not installed (package dmsetup; scripts/install-deps.sh)"
 
-BAD='BUG:|WARNING:|Oops|KASAN|KFENCE|general protection|refcount_t|use-after-free|INFO: task|soft lockup'
-klog_bad() { dmesg | grep -E "$BAD"; }
-MARKED=none
-klog_mark() {
-	MARKED=$1
-	echo "vl-57-tmf: case $1 starts" >/dev/kmsg
-}
-klog_since() {
-	dmesg | awk -v m="vl-57-tmf: case $MARKED starts" '
-		{ l[NR] = $0 }
-		index($0, m) { n = NR }
-		END { for (i = n + 1; i <= NR; i++) print l[i] }'
-}
-klog_clean() {
-	_bad=$(klog_since | grep -E "$BAD")
-	[ -z "$_bad" ] && return 0
-	echo "since the marker of case $MARKED:"
-	echo "$_bad" | head -n 20
-	return 1
-}
+KLOG_TAG=vl-57-tmf        # klog_mark (lib.sh)
 
 # slow_dev NAME SIZE: a dm-delay device NAME over a loop device on
 # /tmp/NAME.img.

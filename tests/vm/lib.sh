@@ -305,3 +305,34 @@ vlg_watch_events() {
 	cat "$_o"
 	return $_r
 }
+
+# ---- the kernel log, per case (tests 55 and 57) ----
+# KLOG_BAD: kernel log lines that mean the kernel is hurt.
+KLOG_BAD='BUG:|WARNING:|Oops|KASAN|KFENCE|general protection|refcount_t|use-after-free|INFO: task|soft lockup'
+klog_bad() { dmesg | grep -E "$KLOG_BAD"; }
+
+# klog_mark NAME: a marker line in the kernel log as case NAME starts; its
+# checks then look at what came after it only, so that a report is pinned
+# on the case that caused it.  KLOG_TAG (the test's name) prefixes it.
+KLOG_MARKED=none
+klog_mark() {
+	KLOG_MARKED=$1
+	echo "${KLOG_TAG:-vl-test}: case $1 starts" >/dev/kmsg
+}
+
+# klog_since: the kernel log after the last marker.
+klog_since() {
+	dmesg | awk -v m="${KLOG_TAG:-vl-test}: case $KLOG_MARKED starts" '
+		{ l[NR] = $0 }
+		index($0, m) { n = NR }
+		END { for (i = n + 1; i <= NR; i++) print l[i] }'
+}
+
+# klog_clean: no KLOG_BAD line since the marker (shown).
+klog_clean() {
+	_bad=$(klog_since | grep -E "$KLOG_BAD")
+	[ -z "$_bad" ] && return 0
+	echo "since the marker of case $KLOG_MARKED:"
+	echo "$_bad" | head -n 20
+	return 1
+}
