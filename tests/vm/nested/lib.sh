@@ -22,11 +22,11 @@ NESTED=${NESTED:-/tmp/nested}
 	VL_NESTED_KROOT=$(. "${R:-/tmp/vl-results}/plan" && echo "${VL_NESTED_KROOT:-$VL_KROOT}")
 
 # What the nested guest runs besides busybox (dynamically linked).
-NESTED_BINS="/usr/bin/fio /usr/bin/sg_inq /usr/bin/sg_readcap /usr/bin/sg_luns"
+NESTED_BINS="/usr/bin/fio /usr/bin/sg_inq /usr/bin/sg_readcap /usr/bin/sg_luns /usr/bin/sg_reset"
 
 # nested_initrd: $NESTED/initramfs.cpio: busybox, tests/vm/nested/init,
-# guest.sh, demo-guest.sh and migrate-guest.sh, tests/vm/lib.sh, $NESTED_BINS with every
-# library ldd names, at the same paths (the stage holds symlinks, cpio -L
+# guest.sh, demo-guest.sh, migrate-guest.sh and eh-guest.sh,
+# tests/vm/lib.sh, $NESTED_BINS with every library ldd names, at the same paths (the stage holds symlinks, cpio -L
 # stores the files), and the modules for virtio-pci, 9p over virtio,
 # virtio_scsi and sd_mod (decompressed: busybox insmod cannot read .ko.xz)
 # in dependency order.  Not compressed: ~90 MB (fio links ceph, gluster,
@@ -42,6 +42,7 @@ nested_initrd() {
 	cp "$VL_REPO/tests/vm/nested/init" "$_s/init" && chmod +x "$_s/init" &&
 	cp "$VL_REPO/tests/vm/nested/guest.sh" "$VL_REPO/tests/vm/nested/demo-guest.sh" \
 		"$VL_REPO/tests/vm/nested/migrate-guest.sh" \
+		"$VL_REPO/tests/vm/nested/eh-guest.sh" \
 		"$VL_REPO/tests/vm/lib.sh" "$_s/vl/" ||
 		return 1
 	# shellcheck disable=SC2086
