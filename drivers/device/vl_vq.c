@@ -341,14 +341,21 @@ int vl_vq_add_used(struct vl_vq *vq, const struct vl_chain *c, u32 len)
  */
 void vl_vq_flush(struct vl_vq *vq)
 {
+	bool fresh;
+
 	lockdep_assert_held(&vq->mutex);
-	/* Nothing new on the used ring: no log write, no interrupt. */
-	if (vq->ring.used_idx == vq->ring.used_published)
+	fresh = vq->ring.used_idx != vq->ring.used_published;
+	if (fresh && vl_vring_flush_used(&vq->ring, vq->dev->mem))
 		return;
-	if (vl_vring_flush_used(&vq->ring, vq->dev->mem))
-		return;
+	/*
+	 * Logged even with no new entry: re-enabling kicks wrote avail_event
+	 * (or used->flags) into the ring, and a destination with a stale
+	 * copy would wait for kicks the guest does not send.
+	 */
 	vl_log_used(vq);
-	vl_vq_signal(vq);
+	/* Nothing new on the used ring: no interrupt. */
+	if (fresh)
+		vl_vq_signal(vq);
 }
 
 /**
