@@ -137,7 +137,7 @@ stall=${VL_VM_STALL:-900}
 unset VL_HEARTBEAT
 boot() {
 	vl_watch "vm-$abi" "$stall" "$timeout" "$out" qemu-system-x86_64 \
-		-accel tcg -cpu max -smp 2 -m "$mem" -nographic -no-reboot \
+		-accel tcg -cpu "${VL_VM_CPU:-max}" -smp 2 -m "$mem" -nographic -no-reboot \
 		-nic none -serial "file:$out/console.log" -monitor none \
 		-kernel "$top/.cache/kernels/$abi/vmlinuz" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic loglevel=4 secretmem.enable=1 rdinit=/init" \
