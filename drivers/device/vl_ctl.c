@@ -85,6 +85,8 @@ static void vl_ctl_answer_tmf(struct vl_vq *vq, struct vl_slot *s)
 	u8 resp = s->aborted ? VL_VSCSI_S_FUNCTION_COMPLETE : s->tmf_resp;
 	u32 len = 0;
 
+	vl_trace_tmf(vq->dev, s->tmf_subtype, s->req.target, s->req.lun,
+		     s->req.tag, resp);
 	if (!vl_vscsi_put_tmf_resp(&s->chain, vq->dev->mem, resp))
 		len = sizeof(struct vl_vscsi_tmf_resp);
 	if (vl_vq_add_used(vq, &s->chain, len))
@@ -343,6 +345,8 @@ static int vl_ctl_answer(struct vl_vq *vq, const struct vl_chain *c,
 	u32 len = 0;
 
 	if (ctrl->type == VL_VSCSI_T_TMF) {
+		vl_trace_tmf(vq->dev, ctrl->subtype, ctrl->target, ctrl->lun,
+			     ctrl->tag, resp);
 		if (!vl_vscsi_put_tmf_resp(c, mem, resp))
 			len = sizeof(struct vl_vscsi_tmf_resp);
 	} else if (ctrl->type == VL_VSCSI_T_AN_QUERY ||
@@ -516,6 +520,7 @@ int vl_ctl_one(struct vl_vq *vq)
 
 	ret = vl_vscsi_parse_ctrl(&s->chain, mem, &ctrl);
 	if (!ret && ctrl.type == VL_VSCSI_T_TMF) {
+		vl_slot_note_tmf(s, &ctrl);
 		ret = vl_ctl_tmf(vq, s, &ctrl, &resp);
 		if (ret == 1)
 			return 1;

@@ -264,6 +264,8 @@ static int vl_set_owner(struct vl_dev *dev)
 		dev->owner = NULL;
 		mmput(dev->mm);
 		dev->mm = NULL;
+	} else {
+		vl_stats_dev_add(dev);
 	}
 	return ret;
 }
@@ -307,6 +309,8 @@ static void vl_dev_disown(struct vl_dev *dev)
 		put_task_struct(dev->owner);
 		dev->owner = NULL;
 	}
+	/* Before the device can be freed: no counter reader is left. */
+	vl_stats_dev_remove(dev);
 }
 
 /* No command of the device is in LIO. */
@@ -591,10 +595,13 @@ int vl_dev_init(const char *name)
 	vl_wq = alloc_workqueue("vhost_lio", WQ_UNBOUND, 0);
 	if (!vl_wq)
 		return -ENOMEM;
+	vl_stats_init();
 	vl_misc.name = name;
 	ret = misc_register(&vl_misc);
-	if (ret)
+	if (ret) {
+		vl_stats_exit();
 		destroy_workqueue(vl_wq);
+	}
 	if (ret == -EEXIST) {
 		/* kmod takes EEXIST from init for "already loaded": say EBUSY. */
 		pr_err("/dev/%s belongs to another driver (vhost_scsi?): unload it or load vhost_lio with devname=\n",
@@ -620,4 +627,5 @@ void vl_dev_exit(void)
 	/* A closed device's last reference may still be on its way. */
 	rcu_barrier();
 	destroy_workqueue(vl_wq);
+	vl_stats_exit();
 }

@@ -5,8 +5,9 @@
  * eventfds, workers), vl_slot.c (command slots, their life and the fabric
  * hooks), vl_data.c (data buffers: pinned or copied), vl_io.c (request
  * queues: virtio-scsi commands on LIO), vl_ctl.c (the control queue),
- * vl_evt.c (the event queue) and vl_log.c (dirty logging).  What other
- * layers may use is in ../vhost_lio.h.
+ * vl_evt.c (the event queue), vl_log.c (dirty logging) and vl_stats.c
+ * (per-queue counters in debugfs, tracepoints).  What other layers may
+ * use is in ../vhost_lio.h.
  *
  * Threads and locks
  * -----------------
@@ -170,6 +171,38 @@ struct vl_tmf_set {
 };
 
 /**
+ * struct vl_vq_stats - counters of one request queue (vl_stats.c), read
+ * through debugfs
+ * @requests: chains taken from the ring, whatever their answer
+ * @bytes: data bytes (data-in and data-out) of the commands handed to LIO
+ * @batches: worker passes over the queue that took at least one chain
+ * @kicks: kicks received from the guest
+ * @signals: guest interrupts: writes to the call eventfd
+ * @task_set_full: TASK SET FULL answers, every cause (no slot, the LUN's
+ *		   limit, no copy pages, the backstore's TASK SET FULL or BUSY)
+ * @slots_exhausted: chains taken while every slot was in use, answered
+ *		     TASK SET FULL
+ * @copy_fallback: commands whose data went through the copy fallback
+ *
+ * Plain u64s, no atomics: each has one writer at a time.  @kicks is
+ * written by vl_kick_wake() under the kick eventfd's wait queue lock;
+ * every other one by the queue's worker, with vq->mutex held (LIO's
+ * completions are counted when the worker answers them).  Updated with
+ * WRITE_ONCE() and read racily with READ_ONCE() (the module is 64-bit
+ * only: no torn u64).  Zeroed at VHOST_SET_OWNER.
+ */
+struct vl_vq_stats {
+	u64	requests;
+	u64	bytes;
+	u64	batches;
+	u64	kicks;
+	u64	signals;
+	u64	task_set_full;
+	u64	slots_exhausted;
+	u64	copy_fallback;
+};
+
+/**
  * enum vl_slot_state - where a slot is in its life (for readers other than
  * its owner, such as the ABORT TASK lookup; set with smp_store_release())
  * @VL_SLOT_FREE: on the free list
@@ -190,7 +223,11 @@ enum vl_slot_state {
  * @vq: the queue the slot belongs to
  * @chain: the guest's descriptor chain (segments in @segs)
  * @segs: room for the chain's segments
- * @req: the parsed request
+ * @req: the parsed request; for a TMF, its tag, target and LUN (for the
+ *	 vl_tmf tracepoint: vl_slot_note_tmf())
+ * @tmf_subtype: a TMF's VL_VSCSI_T_TMF_* (vl_tmf tracepoint)
+ * @received: @req was parsed from the chain the slot holds now: its
+ *	      answer is traced (vl_cmd_complete); cleared at each pop
  * @sgl: scatterlist over the data pages
  * @pages: the data pages, @nr_pages of them: pinned guest pages, or with
  *	   @bounce our own pages the data is copied through
@@ -233,6 +270,8 @@ struct vl_slot {
 	struct vl_chain		chain;
 	struct vl_seg		*segs;
 	struct vl_vscsi_req	req;
+	u32			tmf_subtype;
+	bool			received;
 	struct scatterlist	*sgl;
 	struct page		**pages;
 	unsigned int		nr_pages;
@@ -294,6 +333,7 @@ struct vl_slot {
  *		(worker only)
  * @log_used: VHOST_VRING_F_LOG: log the used ring's writes at @log_gpa
  * @log_gpa: the used ring's guest-physical address for the dirty log
+ * @stats: counters (request queues; see struct vl_vq_stats)
  * @free: free slots; popped by the worker only, pushed by anyone
  * @done: slots LIO completed, for the worker to answer
  * @inflight: slots not on @free
@@ -339,6 +379,7 @@ struct vl_vq {
 	bool			copy_noted;
 	bool			log_used;
 	u64			log_gpa;
+	struct vl_vq_stats	stats;
 	struct llist_head	free;
 	struct llist_head	done;
 	atomic_t		inflight;
@@ -415,6 +456,11 @@ struct vl_worker {
  * @events_missed: an event was lost (FIFO full, buffer too small); the
  *		   next one the guest gets says so.  Also
  *		   VHOST_SCSI_SET/GET_EVENTS_MISSED.
+ * @id: a number no other device of the module had, given at
+ *	VHOST_SET_OWNER: names the debugfs directory "<owner pid>-<id>"
+ *	and tells devices apart in the tracepoints
+ * @debugfs: that directory, or NULL (none, or debugfs unavailable);
+ *	     created and removed under @mutex (vl_stats.c)
  */
 struct vl_dev {
 	struct mutex		mutex;		/* see @mutex above */
@@ -445,6 +491,8 @@ struct vl_dev {
 	unsigned int		evt_first;
 	unsigned int		evt_count;
 	u32			events_missed;
+	u32			id;
+	struct dentry		*debugfs;
 };
 
 /* vl_vq.c */
@@ -525,5 +573,50 @@ void vl_evt_service(struct vl_vq *vq);
 void vl_evt_reset(struct vl_dev *dev);
 u32 vl_evt_get_missed(struct vl_dev *dev);
 void vl_evt_set_missed_ioctl(struct vl_dev *dev, u32 missed);
+
+/* vl_stats.c */
+void vl_stats_init(void);
+void vl_stats_exit(void);
+void vl_stats_dev_add(struct vl_dev *dev);
+void vl_stats_dev_remove(struct vl_dev *dev);
+void vl_stats_vq_add(struct vl_vq *vq);
+void vl_stats_received(struct vl_vq *vq, struct vl_slot *s);
+void vl_stats_submitted(struct vl_vq *vq, const struct vl_slot *s);
+void vl_stats_answer(struct vl_vq *vq, const struct vl_chain *c,
+		     const struct vl_vscsi_cmd_resp *r);
+void vl_stats_batch(struct vl_vq *vq, u64 requests_before);
+void vl_trace_tmf(const struct vl_dev *dev, u32 subtype, u8 target, u16 lun,
+		  u64 tag, u8 resp);
+void vl_trace_event(const struct vl_dev *dev, const struct vl_event *ev,
+		    u32 len);
+
+/* Add one to a counter of struct vl_vq_stats (its one writer, see there). */
+static inline void vl_stat_inc(u64 *counter)
+{
+	WRITE_ONCE(*counter, *counter + 1);
+}
+
+/*
+ * The worker took a chain into slot @s (@s NULL: into vq->full, as every
+ * slot is in use).  Context: the queue's worker.
+ */
+static inline void vl_stats_taken(struct vl_vq *vq, struct vl_slot *s)
+{
+	vl_stat_inc(&vq->stats.requests);
+	if (s)
+		s->received = false;
+	else
+		vl_stat_inc(&vq->stats.slots_exhausted);
+}
+
+/* Keep what the vl_tmf tracepoint reports of a TMF LIO will answer. */
+static inline void vl_slot_note_tmf(struct vl_slot *s,
+				    const struct vl_vscsi_ctrl *ctrl)
+{
+	s->req.tag = ctrl->tag;
+	s->req.target = ctrl->target;
+	s->req.lun = ctrl->lun;
+	s->tmf_subtype = ctrl->subtype;
+}
 
 #endif /* VL_DEVICE_H */

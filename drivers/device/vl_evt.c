@@ -178,6 +178,7 @@ void vl_evt_service(struct vl_vq *vq)
 			vl_evt_set_missed(dev);
 			len = 0;
 		}
+		vl_trace_event(dev, &ev, len);
 		if (vl_vq_add_used(vq, &c, len)) {
 			vl_vq_fail(vq, -EFAULT);
 			return;

@@ -31,6 +31,7 @@ static void vl_io_answer(struct vl_vq *vq, const struct vl_chain *c, u8 resp,
 	u32 len = 0;
 
 	vl_vscsi_fill_cmd_resp(&r, resp, status, sense, sense_len, 0);
+	vl_stats_answer(vq, c, &r);
 	if (!vl_vscsi_put_cmd_resp(c, vq->dev->mem, &r))
 		len = sizeof(r);
 	if (vl_vq_add_used(vq, c, len))
@@ -107,6 +108,7 @@ static void vl_io_answer_cmd(struct vl_vq *vq, struct vl_slot *s)
 		vl_vscsi_fill_cmd_resp(&r, resp, status, s->vcmd.sense_buf,
 				       se->scsi_sense_length, resid);
 	}
+	vl_stats_answer(vq, &s->chain, &r);
 	if (vl_vscsi_put_cmd_resp(&s->chain, vq->dev->mem, &r) ||
 	    vl_vq_add_used(vq, &s->chain, vl_vscsi_cmd_used_len(data_in)))
 		vl_vq_fail(vq, -EFAULT);
@@ -352,6 +354,7 @@ static bool vl_io_submit(struct vl_vq *vq, struct vl_slot *s,
 	}
 	vl_slot_submitted(s);
 	se->tag = req->tag;
+	vl_stats_submitted(vq, s);
 	/* On failure LIO completes the command with a CHECK CONDITION. */
 	if (target_submit_prep(se, req->cdb, nents ? s->sgl : NULL, nents,
 			       NULL, 0, NULL, 0, GFP_KERNEL))
@@ -432,9 +435,11 @@ static int vl_io_one(struct vl_vq *vq)
 		 * hold theirs): answer TASK SET FULL.
 		 */
 		ret = vl_vring_pop(&vq->ring, dev->mem, &vq->full);
-		if (ret > 0)
+		if (ret > 0) {
+			vl_stats_taken(vq, NULL);
 			vl_io_answer(vq, &vq->full, VL_VSCSI_S_OK,
 				     SAM_STAT_TASK_SET_FULL, NULL, 0);
+		}
 		return ret;
 	}
 	ret = vl_vring_pop(&vq->ring, dev->mem, &s->chain);
@@ -442,6 +447,7 @@ static int vl_io_one(struct vl_vq *vq)
 		vl_slot_put(s);
 		return ret;
 	}
+	vl_stats_taken(vq, s);
 
 	ret = vl_vscsi_parse_cmd(&s->chain, dev->mem, &s->req);
 	switch (ret) {
@@ -462,6 +468,7 @@ static int vl_io_one(struct vl_vq *vq)
 			vl_vq_fail(vq, -EFAULT);
 		goto done;
 	}
+	vl_stats_received(vq, s);
 
 	tpg = dev->tpgs[s->req.target];
 	if (!tpg || !tpg->nexus || s->req.report_luns) {
@@ -529,6 +536,8 @@ static void vl_vq_take(struct vl_vq *vq, int (*one)(struct vl_vq *vq))
  */
 void vl_io_service(struct vl_vq *vq)
 {
+	u64 requests = vq->stats.requests;
+
 	lockdep_assert_held(&vq->mutex);
 	switch (vq->index) {
 	case VL_VQ_CTL:
@@ -539,6 +548,7 @@ void vl_io_service(struct vl_vq *vq)
 		break;
 	default:
 		vl_vq_take(vq, vl_io_one);
+		vl_stats_batch(vq, requests);
 		break;
 	}
 }

@@ -167,6 +167,7 @@ static int vl_vq_get_worker(struct vl_vq *vq)
 		vl_worker_attach(w, &dev->vqs[VL_VQ_EVT]);
 	} else {
 		vl_worker_attach(w, vq);
+		vl_stats_vq_add(vq);
 	}
 	return 0;
 }
@@ -222,8 +223,11 @@ static int vl_kick_wake(wait_queue_entry_t *wait, unsigned int mode, int sync,
 {
 	struct vl_vq *vq = container_of(wait, struct vl_vq, kick_wait);
 
-	if (key_to_poll(key) & EPOLLIN)
+	if (key_to_poll(key) & EPOLLIN) {
+		/* Under the eventfd's wait queue lock: one writer at a time. */
+		vl_stat_inc(&vq->stats.kicks);
 		vl_vq_queue_work(vq);
+	}
 	return 0;
 }
 
@@ -311,8 +315,10 @@ static int vl_ctx_set(struct vl_vq *vq, struct eventfd_ctx **slot, int fd)
 static void vl_vq_signal(struct vl_vq *vq)
 {
 	lockdep_assert_held(&vq->mutex);
-	if (vq->call && vl_vring_need_signal(&vq->ring, vq->dev->mem) > 0)
+	if (vq->call && vl_vring_need_signal(&vq->ring, vq->dev->mem) > 0) {
+		vl_stat_inc(&vq->stats.signals);
 		vl_eventfd_signal(vq->call);
+	}
 }
 
 /**
