@@ -163,7 +163,7 @@ lv_domain_xml() {
 }
 
 # lv_initrd: the nested initramfs: busybox, tests/vm/nested/init,
-# libvirt-guest.sh and tests/vm/lib.sh, and the modules for virtio-pci, 9p,
+# libvirt-guest.sh with its common.sh and tests/vm/lib.sh, and the modules for virtio-pci, 9p,
 # virtio_scsi, sd_mod, the ACPI power button and its event device.
 lv_initrd() {
 	_s=$NESTED/initramfs
@@ -172,7 +172,8 @@ lv_initrd() {
 		"$_s/tmp" "$_s/out" "$_s/etc" &&
 	cp /bin/busybox "$_s/bin/busybox" &&
 	cp "$VL_REPO/tests/vm/nested/init" "$_s/init" && chmod +x "$_s/init" &&
-	cp "$VL_REPO/tests/vm/nested/libvirt-guest.sh" "$VL_REPO/tests/vm/lib.sh" "$_s/vl/" &&
+	cp "$VL_REPO/tests/vm/nested/libvirt-guest.sh" "$VL_REPO/tests/vm/nested/common.sh" \
+		"$VL_REPO/tests/vm/lib.sh" "$_s/vl/" &&
 	vl_collect_mods "$_s/mods" "$VL_NESTED_KROOT" "$VL_NESTED_ABI" virtio_pci \
 		9pnet_virtio 9p virtio_scsi sd_mod evdev button &&
 	(cd "$_s" && find . | cpio -o -H newc --quiet) >"$NESTED/initramfs.cpio"

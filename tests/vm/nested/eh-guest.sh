@@ -25,17 +25,8 @@
 # Checks go to /out/nested.log (relayed by the test), the number of
 # successful LUN resets to /out/resets (the first guest compares it with
 # the LUN resets LIO started), "ok N" to /out/done.
-O=/out
-# shellcheck source=/dev/null
-. "$O/plan"
-export PATH=/bin:/usr/bin
-# shellcheck source=tests/vm/lib.sh
-. /vl/lib.sh
-VL_CHECKS_FILE=/tmp/checks
-: >$VL_CHECKS_FILE
-
-up() { cut -d' ' -f1 /proc/uptime; }
-note() { echo "nested: [$(up)] $*" >/dev/console; echo "[$(up)] $*"; }
+# shellcheck source=tests/vm/nested/common.sh
+. /vl/common.sh
 
 TR=/sys/kernel/tracing
 NREADS=4                # phase 1's concurrent reads, 4 KiB each

@@ -15,17 +15,8 @@
 # end and how many checks it made ("ok N").  /out is the first guest's
 # $NESTED/out, over 9p.  Progress goes to the console (notes, fio's ETA
 # every 5 s), which the first guest watches for stalls.
-O=/out
-# shellcheck source=/dev/null
-. "$O/plan"
-export PATH=/bin:/usr/bin
-# shellcheck source=tests/vm/lib.sh
-. /vl/lib.sh
-VL_CHECKS_FILE=/tmp/checks
-: >$VL_CHECKS_FILE
-
-up() { cut -d' ' -f1 /proc/uptime; }
-note() { echo "nested: [$(up)] $*" >/dev/console; echo "[$(up)] $*"; }
+# shellcheck source=tests/vm/nested/common.sh
+. /vl/common.sh
 
 # "C:T:L blockdev" of each SCSI disk (the host number is whatever
 # virtio_scsi got; channel, target and LUN are what vhost-scsi defines).

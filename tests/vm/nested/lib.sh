@@ -25,8 +25,8 @@ NESTED=${NESTED:-/tmp/nested}
 NESTED_BINS="/usr/bin/fio /usr/bin/sg_inq /usr/bin/sg_readcap /usr/bin/sg_luns /usr/bin/sg_reset"
 
 # nested_initrd: $NESTED/initramfs.cpio: busybox, tests/vm/nested/init,
-# guest.sh, demo-guest.sh, migrate-guest.sh and eh-guest.sh,
-# tests/vm/lib.sh, $NESTED_BINS with every library ldd names, at the same paths (the stage holds symlinks, cpio -L
+# guest.sh, demo-guest.sh, migrate-guest.sh, eh-guest.sh and their
+# common.sh, tests/vm/lib.sh, $NESTED_BINS with every library ldd names, at the same paths (the stage holds symlinks, cpio -L
 # stores the files), and the modules for virtio-pci, 9p over virtio,
 # virtio_scsi and sd_mod (decompressed: busybox insmod cannot read .ko.xz)
 # in dependency order.  Not compressed: ~90 MB (fio links ceph, gluster,
@@ -43,6 +43,7 @@ nested_initrd() {
 	cp "$VL_REPO/tests/vm/nested/guest.sh" "$VL_REPO/tests/vm/nested/demo-guest.sh" \
 		"$VL_REPO/tests/vm/nested/migrate-guest.sh" \
 		"$VL_REPO/tests/vm/nested/eh-guest.sh" \
+		"$VL_REPO/tests/vm/nested/common.sh" \
 		"$VL_REPO/tests/vm/lib.sh" "$_s/vl/" ||
 		return 1
 	# shellcheck disable=SC2086

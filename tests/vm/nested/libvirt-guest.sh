@@ -19,17 +19,8 @@
 #             powers off.
 # Checks go to /out/nested.log, their count to /out/done ("ok N") before
 # /out/ready is written; progress notes go to the console.
-O=/out
-# shellcheck source=/dev/null
-. "$O/plan"
-export PATH=/bin:/usr/bin
-# shellcheck source=tests/vm/lib.sh
-. /vl/lib.sh
-VL_CHECKS_FILE=/tmp/checks
-: >$VL_CHECKS_FILE
-
-up() { cut -d' ' -f1 /proc/uptime; }
-note() { echo "nested: [$(up)] $*" >/dev/console; echo "[$(up)] $*"; }
+# shellcheck source=tests/vm/nested/common.sh
+. /vl/common.sh
 
 # The block device of the SCSI disk at 0:1:0 (target 1 = tpgt_1, LUN 0).
 disk() {

@@ -14,17 +14,9 @@
 # with the data it wrote, mounts /out again and leaves its checks in
 # /out/nested.log.
 # /out/done says it ran to the end and how many checks it made ("ok N").
-O=/out
-# shellcheck source=/dev/null
-. "$O/plan"
-export PATH=/bin:/usr/bin
-# shellcheck source=tests/vm/lib.sh
-. /vl/lib.sh
-VL_CHECKS_FILE=/tmp/checks
-: >$VL_CHECKS_FILE
-
-up() { cut -d' ' -f1 /proc/uptime; }
-note() { echo "nested: [$(up)] $*" >/dev/console; echo "[$(up)] $*" >>/tmp/log; }
+NOTE_LOG=/tmp/log
+# shellcheck source=tests/vm/nested/common.sh
+. /vl/common.sh
 
 main() {
 	note "migrate-guest.sh starts; kernel $(uname -r)"
