@@ -3,7 +3,8 @@
 # Safety under a slow disk and a hostile guest or VMM (issue 7): the fake
 # guest's safety cases (vl-guest --case NAME safety, tests/guest/safety.c),
 # each its own process so that it can be timed and killed, on LUN 0 = iblock
-# over a device-mapper "delay" target (every I/O takes VL_SAFETY_DELAY_MS),
+# over a device-mapper "delay" target (every I/O takes VL_SAFETY_DELAY_MS,
+# VL_SAFETY_CASE_DELAY_MS for the cases that wait for their commands),
 # LUN 1 = rd_mcp, LUN 2 = a second such slow device.  After each case the
 # kernel log must be free of oopses, BUGs, WARNINGs and KASAN reports (from
 # the case's marker line on).  The cases that crashed the host at 78020f6
@@ -25,10 +26,17 @@ SLOW2=$CFS/core/iblock_55/vl_slow2
 FAST=$CFS/core/rd_mcp_55/vl_fast
 DM=vl_slow			# and vl_slow2; images in /tmp/<name>.img
 # 15 s: long enough that "returns promptly" (under half of it) and
-# "waits for the answers" cannot be confused on a busy TCG guest, short
-# enough for make check.  To show 78020f6's bounded 30 s drains for what
-# they were, set it above 30000 (its results, in testing.md, used 35000).
+# "waits for the answers" cannot be confused on a busy TCG guest.  The
+# teardown cases do not wait it out: once they saw what they look at
+# while LIO holds the commands, release_held gives the commands back at
+# once.  To show 78020f6's bounded 30 s drains for what they were, set it
+# above 30000 (its results, in testing.md, used 35000).
 DELAY_MS=${VL_SAFETY_DELAY_MS:-15000}
+# The cases that run to their end in vl-guest (TMFs, quiescing ioctls,
+# guest reset) wait for their slow commands themselves: they give LIO
+# 300 ms to take a command, then send their TMF or ioctl at once, so a
+# delay many times that keeps the commands in LIO long enough.
+CASE_DELAY_MS=${VL_SAFETY_CASE_DELAY_MS:-5000}
 DELAY_S=$(( (DELAY_MS + 999) / 1000 ))
 # A case's slow commands all finish within one delay (dm-delay delays them
 # in parallel; its verified I/O goes to the fast LUN 1): bound generously.
@@ -72,11 +80,10 @@ slow_dev() {
 }
 
 # slow_config: LUN 0 iblock over dm-delay over a loop device, LUN 1 rd_mcp,
-# LUN 2 another (small) slow device.  LOOP and DMBLK: LUN 0's loop and dm
-# devices.
+# LUN 2 another (small) slow device.  DMBLK: LUN 0's dm device.
 slow_config() {
 	modprobe dm_delay && modprobe loop && modprobe target_core_iblock &&
-	slow_dev $DM 64M && LOOP=$_loop && slow_dev ${DM}2 8M &&
+	slow_dev $DM 64M && slow_dev ${DM}2 8M &&
 	DMBLK=dm-$(dmsetup info -c --noheadings -o minor $DM | tr -d ' ') &&
 	mkdir -p $SLOW $SLOW2 $FAST &&
 	put $SLOW/control udev_path=/dev/mapper/$DM && put $SLOW/enable 1 &&
@@ -85,12 +92,25 @@ slow_config() {
 	fabric_config
 }
 
-# set_delay MS: every I/O of LUN 0 takes MS from now on (the device
-# is idle: a suspend waits for its I/O).
+# set_delay MS: every I/O of LUNs 0 and 2 takes MS from now on.  A
+# suspend first sends what dm-delay holds on at once (its presuspend), so
+# the devices should be idle.
 set_delay() {
-	dmsetup suspend $DM &&
-	dmsetup reload $DM --table "0 $(blockdev --getsz "$LOOP") delay $LOOP 0 $1" &&
-	dmsetup resume $DM
+	for _d in $DM ${DM}2; do
+		_t=$(dmsetup table $_d | awk -v ms="$1" '{ $NF = ms; print }') &&
+		dmsetup suspend $_d && dmsetup reload $_d --table "$_t" &&
+		dmsetup resume $_d || return 1
+	done
+}
+
+# release_held: the commands the slow devices hold are sent on to the disk
+# now, not when their delay ends (a suspend flushes dm-delay's queue; what
+# comes during it waits for the resume).  For LIO it is the same: the
+# backstore answers late.
+release_held() {
+	for _d in $DM ${DM}2; do
+		dmsetup suspend $_d && dmsetup resume $_d || return 1
+	done
 }
 
 # dm_inflight: I/Os the slow LUN's device still holds: dm-delay's queued
@@ -242,10 +262,11 @@ in_lio() {
 	fi
 }
 
-# after_release NAME: once LIO had every command back, the whole vhost
-# side comes apart in order, vhost_lio unloads and loads again, and the
-# kernel log stayed clean.
+# after_release NAME: the held commands released; once LIO had every
+# command back, the whole vhost side comes apart in order, vhost_lio
+# unloads and loads again, and the kernel log stayed clean.
 after_release() {
+	check "[$1] the slow devices send on what they hold" release_held
 	check "[$1] the slow disk gives every command back (within $CASE_LIMIT s)" released
 	echo "    [$1] the last slow I/O ended $ms ms later"
 	check "[$1] then LUNs, nexus, TPG and WWPN come apart, vhost_lio unloads and loads again, the configuration is rebuilt" reload
@@ -306,6 +327,8 @@ case_ok refused-mem
 
 # ---- slow LUN: TMFs, quiescing ioctls during I/O, guest reset ----
 # (each case waits for its slow commands: nothing is left in LIO after it)
+check "slow LUNs' delay set to ${CASE_DELAY_MS} ms for the cases that wait for their commands" \
+	set_delay $CASE_DELAY_MS
 vlg_case abort-reset
 case_ok abort-reset
 vlg_case abort-other-lun --other-lun 2
@@ -321,6 +344,7 @@ for c in during-mem-table during-vring-num during-vring-base \
 done
 vlg_case guest-reset --queues 2
 case_ok guest-reset
+check "slow LUNs' delay set back to ${DELAY_MS} ms" set_delay $DELAY_MS
 
 # ---- teardown with every queue full of slow commands (crashed at 78020f6) ----
 # Each case leaves a closed device whose slow commands LIO still owns;
@@ -414,6 +438,7 @@ check "[close] unlink LUNs 1 and 2 (none of the commands there)" lun_unlink $T 1
 unlink_bg 0
 refuse "[close] meanwhile, dropping the nexus (no LUN linked) is refused while the closed device pins the TPG: EBUSY" \
 	"$BUSY" put $T/nexus NULL
+check "[close] the slow devices send on what they hold" release_held
 unlink_done close 0
 after_release close
 
@@ -435,13 +460,15 @@ refuse "[hold] meanwhile: rmdir of the WWPN is refused: ENOTEMPTY" "not empty" r
 refuse "[hold] meanwhile: rmmod vhost_lio is refused" "$INUSE" rmmod vhost_lio
 lt "[hold] each of them returned at once: all four within ${PROMPT_MS} ms" \
 	$(( $(now_ms) - t0 )) $PROMPT_MS
+check "[hold] the slow devices send on what they hold" release_held
 unlink_done hold 0
 after_release hold
 
 # ---- unreclaimable slab back to baseline ----
 # Three teardown paths again, LEAK_ROUNDS times each after a warm-up, with
 # a short delay: it keeps the commands in LIO across the teardown (held
-# counts the rounds where it did) and lets the rounds go quickly.  A round
+# counts the rounds where it did) and lets the rounds go quickly (the
+# SIGKILL rounds release what is held once it was counted).  A round
 # ends once LIO gave every command back and the TPG is free again.
 # A device's memory is all kvmalloc'ed, in large pieces: its vl_dev (11 KiB,
 # a 16 KiB allocation), a slot array per queue (92 KiB for a ring of 128)
@@ -499,7 +526,7 @@ round_hold() {
 	vlg_wait_line /tmp/vls-hold.out "^READY" $((VLG_TIMEOUT + 10)) $bgpid ||
 		return 1
 	kill_time $bgpid
-	held && released && until_ok tpg_free
+	held && release_held && released && until_ok tpg_free
 }
 round_reset() {
 	vlg_run guest-reset --queues 2 && until_ok tpg_free
