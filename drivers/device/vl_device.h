@@ -42,6 +42,7 @@
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/eventfd.h>
+#include <linux/jump_label.h>
 #include <linux/llist.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
@@ -580,6 +581,7 @@ void vl_stats_exit(void);
 void vl_stats_dev_add(struct vl_dev *dev);
 void vl_stats_dev_remove(struct vl_dev *dev);
 void vl_stats_vq_add(struct vl_vq *vq);
+DECLARE_STATIC_KEY_FALSE(vl_null_io);	/* debugfs null_io (vl_stats.c) */
 void vl_stats_received(struct vl_vq *vq, struct vl_slot *s);
 void vl_stats_submitted(struct vl_vq *vq, const struct vl_slot *s);
 void vl_stats_answer(struct vl_vq *vq, const struct vl_chain *c,

@@ -168,6 +168,24 @@ void vl_io_complete_done(struct vl_vq *vq)
 	vl_slot_aborts_answered(vq->dev, aborts);
 }
 
+/*
+ * Null mode (vl_null_io, benchmarks only): answer a command GOOD without
+ * LIO, as a backstore that neither reads nor writes data (rd_mcp with
+ * rd_nullio=1) would; a read counts its whole buffer as written.
+ */
+static void vl_io_null(struct vl_vq *vq, struct vl_slot *s)
+{
+	u32 data_in = s->data_in ? s->req.data_len : 0;
+	struct vl_vscsi_cmd_resp r;
+
+	vl_stats_submitted(vq, s);
+	vl_vscsi_fill_cmd_resp(&r, VL_VSCSI_S_OK, SAM_STAT_GOOD, NULL, 0, 0);
+	vl_stats_answer(vq, &s->chain, &r);
+	if (vl_vscsi_put_cmd_resp(&s->chain, vq->dev->mem, &r) ||
+	    vl_vq_add_used(vq, &s->chain, vl_vscsi_cmd_used_len(data_in)))
+		vl_vq_fail(vq, -EFAULT);
+}
+
 /* ---- submission -------------------------------------------------------- */
 
 static int vl_task_attr(u8 attr)
@@ -339,6 +357,10 @@ static bool vl_io_submit(struct vl_vq *vq, struct vl_slot *s,
 			vl_io_answer(vq, &s->chain, VL_VSCSI_S_TARGET_FAILURE,
 				     0, NULL, 0);
 		}
+		return false;
+	}
+	if (static_branch_unlikely(&vl_null_io)) {
+		vl_io_null(vq, s);
 		return false;
 	}
 

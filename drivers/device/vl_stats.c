@@ -18,6 +18,9 @@
  * debugfs (CONFIG_DEBUG_FS=n, debugfs=off) nothing is made and nothing
  * else changes.
  *
+ * /sys/kernel/debug/vhost_lio/null_io (root only, 0 by default) is a
+ * benchmark's switch: see vl_null_io below.
+ *
  * The tracepoints (vl_trace.h) are defined here.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -33,6 +36,42 @@
 
 /* /sys/kernel/debug/vhost_lio, or NULL */
 static struct dentry *vl_debugfs_root;
+
+/*
+ * Null mode, for benchmarks only (Documentation/performance.md): while on,
+ * every command that would go to LIO is answered GOOD by the queue's
+ * worker instead (vl_io.c), its data pinned and unpinned but never read
+ * or written: writes are lost and reads return what the buffers held.
+ * What such a command costs is vhost_lio's alone.  A static key, so that
+ * the switch costs the I/O path nothing while off; turning it on or off
+ * is logged.
+ */
+DEFINE_STATIC_KEY_FALSE(vl_null_io);
+
+static int vl_null_io_get(void *data, u64 *val)
+{
+	*val = static_branch_unlikely(&vl_null_io);
+	return 0;
+}
+
+static int vl_null_io_set(void *data, u64 val)
+{
+	if (val > 1)
+		return -EINVAL;
+	if (val == static_branch_unlikely(&vl_null_io))
+		return 0;
+	if (val) {
+		static_branch_enable(&vl_null_io);
+		pr_warn("null_io on: commands are answered GOOD without LIO, no data is read or written (benchmarks only)\n");
+	} else {
+		static_branch_disable(&vl_null_io);
+		pr_info("null_io off: commands go to LIO again\n");
+	}
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(vl_null_io_fops, vl_null_io_get, vl_null_io_set,
+			 "%llu\n");
 /* The last vl_dev.id given. */
 static atomic_t vl_dev_ids = ATOMIC_INIT(0);
 
@@ -91,6 +130,9 @@ void vl_stats_init(void)
 	struct dentry *d = debugfs_create_dir(KBUILD_MODNAME, NULL);
 
 	vl_debugfs_root = IS_ERR(d) ? NULL : d;
+	if (vl_debugfs_root)
+		debugfs_create_file_unsafe("null_io", 0600, vl_debugfs_root,
+					   NULL, &vl_null_io_fops);
 }
 
 /**

@@ -11,7 +11,9 @@
 # moves the copy_fallback and task_set_full counts.  Then, with the
 # tracepoints on: a suite run with a LUN RESET and an ABORT TASK, a bench
 # and a hotplug watcher; every command received must be completed, by
-# tag, and the TMFs and events must show.
+# tag, and the TMFs and events must show.  Last, the benchmarks' null
+# mode (debugfs null_io): off after load, commands answered GOOD while
+# on, and a WRITE made then never reached the disk.
 . "$VL_REPO/tests/vm/lib.sh"
 
 W=naa.5001405000000521          # the vhost WWPN
@@ -40,6 +42,12 @@ fi
 # num FILE NAME: the same, -1 if there is none (for arithmetic).
 val() { awk -v n="$2" '$1 == n { print $2 }' "$1"; }
 num() { _v=$(val "$1" "$2"); echo "${_v:--1}"; }
+# devs: the device directories in $ROOT (not its file null_io).
+devs() {
+	for _e in "$ROOT"/*; do
+		[ -d "$_e" ] && echo "${_e##*/}"
+	done
+}
 # dev_dir PID: the debugfs directory of the device PID owns, if any.
 dev_dir() { ls -d "$ROOT/$1"-* 2>/dev/null | head -n 1; }
 
@@ -107,8 +115,8 @@ snap_checks() {
 
 check "load vhost_lio" vl_load
 check "configfs: fileio LUN 0, rd_mcp LUN 1, nexus" vlg_config vhost $W $I
-check "$ROOT exists, with no device in it" \
-	sh -c "[ -d $ROOT ] && [ -z \"\$(ls $ROOT)\" ]"
+check "$ROOT exists" test -d $ROOT
+same "$ROOT: no device in it" "$(devs)" ""
 
 # ---- counters of a bench: 2 queues x 16, 4k randrw on LUN 0 ----------------
 "$VLG" --dev "$VL_DEV" --wwpn $W --lun 0 bench --queues 2 --depth 16 \
@@ -148,7 +156,7 @@ _rc=$?
 cat /tmp/vlg-c1.out
 check "[bench] ran and printed its BENCH line (exit $_rc)" \
 	sh -c "[ $_rc -eq 0 ] && grep -q '^BENCH .* errors=0 ' /tmp/vlg-c1.out"
-same "[bench] closed: its directory is gone" "$(ls $ROOT)" ""
+same "[bench] closed: its directory is gone" "$(devs)" ""
 
 # ---- copy fallback and TASK SET FULL: memfd_secret RAM, LUN 0 limited ------
 check "limit LUN 0 to 4 commands" put $T/attrib/lun_queue_depth 0:4
@@ -178,7 +186,7 @@ same "[copy+full] the guest's errors are lun_stats' TASK SET FULL answers" \
 le "[copy+full] the queue's task_set_full read during the run <= them" \
 	"$tsf" "$errs"
 check "lift LUN 0's limit" put $T/attrib/lun_queue_depth 0:0
-same "[copy+full] closed: its directory is gone" "$(ls $ROOT)" ""
+same "[copy+full] closed: its directory is gone" "$(devs)" ""
 
 # ---- tracepoints -------------------------------------------------------------
 EV=$TR/events/vhost_lio
@@ -236,7 +244,45 @@ grep -m 3 'vl_cmd_' /tmp/trace.txt
 grep 'vl_tmf\|vl_event' /tmp/trace.txt
 check "trace buffer emptied, back to $bufkb KiB" \
 	sh -c ": >$TR/trace && echo $bufkb >$TR/buffer_size_kb"
-same "[trace] closed: no device directory left" "$(ls $ROOT)" ""
+same "[trace] closed: no device directory left" "$(devs)" ""
+
+# ---- null mode (benchmarks only): answered GOOD, nothing reaches LIO -------
+NULL=$ROOT/null_io
+# raw_lun1 ARGS...: one CDB on LUN 1 (rd_mcp); its RESULT line, less
+# "RESULT ".
+raw_lun1() {
+	"$VLG" --dev "$VL_DEV" --wwpn $W --lun 1 "$@" raw 2>&1 |
+		sed -n 's/^RESULT //p'
+}
+WR10=2a000000006400000100	# WRITE(10) / READ(10) of LBA 100, 1 block
+RD10=28000000006400000100
+same "null_io is 0 after load" "$(cat $NULL 2>&1)" 0
+same "null_io refuses 2" "$(sh -c "echo 2 >$NULL" 2>&1 | grep -c 'Invalid argument')" 1
+klog_mark null-io
+_w=$(raw_lun1 --cdb $WR10 --dout 512xab)
+same "[null] null_io off: WRITE of 0xab to LUN 1 is GOOD" "$_w" \
+	"transport=ok status=0x00 sense=- resid=0 data=- used=0"
+_r0=$(raw_lun1 --cdb $RD10 --din 512)
+check "[null] null_io off: READ of it is GOOD, 512 bytes ($_r0)" \
+	sh -c "echo '$_r0' | grep -q '^transport=ok status=0x00 sense=- resid=0 data=512/.* used=512\$'"
+check "null_io on" put $NULL 1
+same "[null] null_io on: WRITE of 0xcd is answered GOOD" \
+	"$(raw_lun1 --cdb $WR10 --dout 512xcd)" \
+	"transport=ok status=0x00 sense=- resid=0 data=- used=0"
+_rn=$(raw_lun1 --cdb $RD10 --din 512)
+echo "INFO: READ with null_io on: $_rn; off: $_r0"
+check "[null] null_io on: READ GOOD, 512 bytes counted, not the disk's" \
+	sh -c "echo '$_rn' | grep -q '^transport=ok status=0x00 sense=- resid=0 data=512/.* used=512\$' && [ '$_rn' != '$_r0' ]"
+"$VLG" --dev "$VL_DEV" --wwpn $W --lun 1 bench --queues 2 --depth 8 \
+	--bs 4k --rw randrw --seconds 1 >/tmp/vlg-c6.out 2>&1
+check "[null] a 1 s bench with null_io on: no error" \
+	grep -q '^BENCH .* errors=0 ' /tmp/vlg-c6.out
+check "null_io off" put $NULL 0
+same "[null] null_io off again: the WRITE of 0xcd never reached the disk" \
+	"$(raw_lun1 --cdb $RD10 --din 512)" "$_r0"
+same "[null] the kernel log says null_io went on, then off" \
+	"$(klog_since | sed -n 's/.*vhost_lio: \(null_io o[nf]*\):.*/\1/p' | tr '\n' ,)" \
+	"null_io on,null_io off,"
 
 check "tear down" vlg_teardown vhost $W
 check "rmmod vhost_lio" rmmod vhost_lio
