@@ -9,13 +9,15 @@
 # A benchmark, not a test: it asserts no timing.
 #
 # Usage: scripts/bench.sh [-k 6.12|6.1|all] [-r RUNS] [-s SECONDS]
-#                         [-c "CASES"] [-m "intree lio"] [-S 0|1|2] [-o DIR]
+#                         [-c "CASES"] [-m "MODES"] [-S 0|1|2] [-o DIR]
 #   -k  kernel series (default 6.12; "all": 6.12 then 6.1)
 #   -r  runs of every case on every module (default 3)
 #   -s  seconds per run (default 5, at least 3)
 #   -c  cases (default "1x1 2x32 2x32w 2x32-64k"; also 2x16, 2x16rw; see
 #       bench_args() in tests/vm/bench.sh)
-#   -m  modules (default "intree lio")
+#   -m  modes (default "intree intree-pq lio lio-null": the in-tree
+#       module with one worker, with a worker per request queue (6.5+),
+#       vhost_lio, and vhost_lio's null mode; see tests/vm/bench.sh)
 #   -S  write this to both backstores' attrib/submit_type (Linux 6.9+):
 #       0 the fabric's default, 1 direct execution, 2 LIO's submission work
 #   -o  results directory (default results/bench-<series>); for -k all,
@@ -84,26 +86,32 @@ table() {
 		       "| kworker us/IO |\n"
 		printf "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: " \
 		       "| ---: | ---: | ---: | ---: |\n"
+		nms = split("intree intree-pq lio lio-null", ms, " ")
+		split("in-tree|in-tree, worker per queue|vhost_lio|vhost_lio null_io", ml, "|")
+		# ratio rows: numerator mode, denominator mode, label
+		nr = split("lio intree lio/in-tree|lio intree-pq lio/in-tree-pq|" \
+			   "lio-null lio null/lio", rr, "|")
 		for (c = 1; c <= nc; c++) {
 			cs = cases[c]
-			split("intree lio", ms, " ")
-			for (m = 1; m <= 2; m++) {
+			for (m = 1; m <= nms; m++) {
 				if (!runs[cs, ms[m]])
 					continue
-				printf "| %s | %s | %d |", cs,
-				       ms[m] == "lio" ? "vhost_lio" : "in-tree",
+				printf "| %s | %s | %d |", cs, ml[m],
 				       runs[cs, ms[m]]
 				for (i = 1; i <= nm; i++)
 					printf " %s |", fmt(med(cs SUBSEP ms[m] \
 					       SUBSEP mk[i]), mf[i])
 				printf "\n"
 			}
-			if (runs[cs, "lio"] && runs[cs, "intree"]) {
-				printf "| %s | **lio/in-tree** | |", cs
+			for (q = 1; q <= nr; q++) {
+				split(rr[q], r3, " ")
+				if (!runs[cs, r3[1]] || !runs[cs, r3[2]])
+					continue
+				printf "| %s | **%s** | |", cs, r3[3]
 				for (i = 1; i <= nm; i++)
 					printf " %s |", ratio(med(cs SUBSEP \
-					       "lio" SUBSEP mk[i]), med(cs SUBSEP \
-					       "intree" SUBSEP mk[i]))
+					       r3[1] SUBSEP mk[i]), med(cs SUBSEP \
+					       r3[2] SUBSEP mk[i]))
 				printf "\n"
 			}
 		}
@@ -138,7 +146,7 @@ for s in $series; do
 		echo '. "$VL_REPO/tests/vm/bench.sh"'
 	} >"$wrap/bench.sh"
 	ncases=$(set -- ${cases:-1x1 2x32 2x32w 2x32-64k}; echo $#)
-	nmods=$(set -- ${mods:-intree lio}; echo $#)
+	nmods=$(set -- ${mods:-intree intree-pq lio lio-null}; echo $#)
 	tmo=$(( (runs * ncases + 1) * nmods * (secs + 4) + 180 ))
 
 	echo "bench: $abi: $runs run(s) x $ncases case(s) x $nmods module(s) x ${secs}s (guest timeout ${tmo}s)"

@@ -58,6 +58,11 @@ static const char usage[] =
 "  --mix PCT           randrw: percentage of reads (70)\n"
 "  --seconds S         run time (10; for events: after the buffers are\n"
 "                      posted)\n"
+"  --worker-per-queue  as QEMU's worker_per_virtqueue=true: a vhost worker\n"
+"                      of its own (VHOST_NEW_WORKER, VHOST_ATTACH_VRING_\n"
+"                      WORKER; Linux 6.5+) for each request queue but the\n"
+"                      first, which shares the device's with the control\n"
+"                      and event queues\n"
 "safety:\n"
 "  --case NAME         the one case to run: varlen tmf-flood refused-num\n"
 "                      refused-mem abort-reset abort-other-lun\n"
@@ -101,7 +106,7 @@ enum {
 	O_RW, O_MIX, O_SECONDS, O_LABEL, O_LATE, O_UNTIL_SIG, O_EXTRA, O_ONLY,
 	O_SKIP,
 	O_CASE, O_FAST_LUN, O_OTHER_LUN, O_REPEAT, O_LIMIT, O_OTHER_TGT,
-	O_CDB, O_DOUT, O_DIN, O_CMDS,
+	O_CDB, O_DOUT, O_DIN, O_CMDS, O_WPQ,
 	O_HELP,
 };
 
@@ -136,6 +141,7 @@ static const struct option longopts[] = {
 	{ "late-events", required_argument, NULL, O_LATE },
 	{ "until-signal", no_argument, NULL, O_UNTIL_SIG },
 	{ "extra-layouts", no_argument, NULL, O_EXTRA },
+	{ "worker-per-queue", no_argument, NULL, O_WPQ },
 	{ "only", required_argument, NULL, O_ONLY },
 	{ "skip", required_argument, NULL, O_SKIP },
 	{ "case", required_argument, NULL, O_CASE },
@@ -253,6 +259,7 @@ static void parse_opt(struct vl_opts *o, int c, const char *a)
 	case O_SECONDS: o->seconds = (double)num(a, 86400); break;
 	case O_LABEL: o->label = a; break;
 	case O_EXTRA: o->extra_layouts = true; break;
+	case O_WPQ: o->worker_per_queue = true; break;
 	case O_ONLY: o->only = a; break;
 	case O_SKIP: o->skip = a; break;
 	case O_LATE: o->late_events_ms = (unsigned int)num(a, 3600000); break;

@@ -62,6 +62,47 @@ int vdev_set_vring_fd(struct vdev *d, unsigned long req, unsigned int i,
 	return ioctl(d->fd, req, &f);
 }
 
+/* The worker ioctls (Linux 6.5+), which older uapi headers lack. */
+#ifndef VHOST_NEW_WORKER
+struct vhost_worker_state {
+	unsigned int worker_id;
+};
+
+struct vhost_vring_worker {
+	unsigned int index;
+	unsigned int worker_id;
+};
+
+#define VHOST_NEW_WORKER _IOR(VHOST_VIRTIO, 0x8, struct vhost_worker_state)
+#define VHOST_ATTACH_VRING_WORKER \
+	_IOW(VHOST_VIRTIO, 0x15, struct vhost_vring_worker)
+#endif
+
+/*
+ * --worker-per-queue: as QEMU's worker_per_virtqueue=true, a new worker
+ * for each request queue but the first (which keeps the device's, with
+ * the control and event queues).
+ */
+static int worker_per_queue(struct vdev *d, vl_report_fn rep)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = VL_FIRST_REQ_VQ + 1; i < d->nvqs; i++) {
+		struct vhost_worker_state w = { 0 };
+		struct vhost_vring_worker vw = { .index = i };
+
+		ret = ioctl(d->fd, VHOST_NEW_WORKER, &w);
+		if ((ret = step(rep, ret, "VHOST_NEW_WORKER")))
+			return ret;
+		vw.worker_id = w.worker_id;
+		ret = ioctl(d->fd, VHOST_ATTACH_VRING_WORKER, &vw);
+		if ((ret = step(rep, ret, "VHOST_ATTACH_VRING_WORKER")))
+			return ret;
+	}
+	return 0;
+}
+
 static int realize(struct vdev *d, vl_report_fn rep)
 {
 	unsigned int i;
@@ -96,6 +137,8 @@ static int realize(struct vdev *d, vl_report_fn rep)
 		if ((ret = step(rep, ret, "VHOST_SET_VRING_ERR")))
 			return ret;
 	}
+	if (d->o->worker_per_queue && (ret = worker_per_queue(d, rep)))
+		return ret;
 	snprintf(detail, sizeof(detail),
 		 "open %s, VHOST_SET_OWNER, VHOST_GET_FEATURES = %#llx, "
 		 "VHOST_SET_VRING_CALL/ERR x%u", d->o->dev,

@@ -56,6 +56,7 @@ struct vl_opts {
 	enum vl_rw rw;
 	unsigned int mix;		/* % reads for randrw */
 	double seconds;
+	bool worker_per_queue;		/* VHOST_NEW_WORKER per request queue */
 	/* events */
 	unsigned int late_events_ms;
 	bool until_signal;		/* end --seconds after SIGUSR1 */

@@ -18,7 +18,8 @@
 #   VLB_RUNS     runs of every case on every module (3)
 #   VLB_SECONDS  seconds per run, at least 4 (5)
 #   VLB_CASES    cases, from the table in bench_args() (all of them)
-#   VLB_MODULES  "intree lio" (default), or one of them
+#   VLB_MODULES  modes, of "intree intree-pq lio lio-null" (the default;
+#                intree-pq only on 6.5+): see mod_base() below
 #   VLB_SUBMIT_TYPE  if set, written to both backstores' attrib/submit_type
 #                (Linux 6.9+: 0 fabric default, 1 direct, 2 queued)
 #
@@ -37,7 +38,7 @@
 VLB_RUNS=${VLB_RUNS:-3}
 VLB_SECONDS=${VLB_SECONDS:-5}
 VLB_CASES=${VLB_CASES:-"1x1 2x32 2x32w 2x32-64k"}
-VLB_MODULES=${VLB_MODULES:-"intree lio"}
+VLB_MODULES=${VLB_MODULES:-"intree intree-pq lio lio-null"}
 [ "$VLB_SECONDS" -ge 4 ] 2>/dev/null || VLB_SECONDS=4
 
 W_INTREE=naa.5001405000000b01	# in-tree vhost_scsi's WWPN
@@ -63,10 +64,21 @@ bench_args() {
 	esac
 }
 
-# mod_fabric / mod_dev / mod_wwpn MODULE
-mod_fabric() { [ "$1" = intree ] && echo vhost || echo vlio; }
-mod_dev() { [ "$1" = intree ] && echo /dev/vhost-scsi || echo /dev/vhost-lio; }
-mod_wwpn() { [ "$1" = intree ] && echo $W_INTREE || echo $W_LIO; }
+# A mode is a module (intree, lio) driven one way: intree-pq is the
+# in-tree device with a worker per request queue (vl-guest
+# --worker-per-queue, as QEMU's worker_per_virtqueue=true; Linux 6.5+),
+# lio-null is vhost_lio with debugfs null_io on (every command answered
+# GOOD without LIO: what is left is vhost_lio's own cost).
+# mod_base / mod_fabric / mod_dev / mod_wwpn MODE
+mod_base() { case $1 in intree*) echo intree ;; *) echo lio ;; esac; }
+mod_fabric() { [ "$(mod_base "$1")" = intree ] && echo vhost || echo vlio; }
+mod_dev() { [ "$(mod_base "$1")" = intree ] && echo /dev/vhost-scsi || echo /dev/vhost-lio; }
+mod_wwpn() { [ "$(mod_base "$1")" = intree ] && echo $W_INTREE || echo $W_LIO; }
+# mod_opts MODE: vl-guest options of the mode
+mod_opts() { [ "$1" = intree-pq ] && echo --worker-per-queue; }
+NULL_IO=/sys/kernel/debug/vhost_lio/null_io
+# null_io 0|1: vhost_lio's null mode off or on
+null_io() { echo "$1" >$NULL_IO; }
 
 # export_lun MODULE: rd_mcp nullio backstore as LUN 0 of FABRIC/WWPN/tpgt_1.
 export_lun() {
@@ -137,12 +149,17 @@ sample() {
 	}'
 }
 
-# run_one MODULE CASE RUN: one vl-guest bench run; prints its RUN line.
+# run_one MODE CASE RUN: one vl-guest bench run; prints its RUN line.
 run_one() {
 	_m=$1 _c=$2 _r=$3 _o=/tmp/vlb-$1-$2-$3.out
+	if [ "$_m" = lio-null ] && ! null_io 1; then
+		echo "run $_m $_c $_r: cannot switch null_io on"
+		return 1
+	fi
 	# shellcheck disable=SC2046 # bench_args is a list of options
 	"$VLG" --dev "$(mod_dev "$_m")" --wwpn "$(mod_wwpn "$_m")" --lun 0 \
-		bench $(bench_args "$_c") --seconds "$VLB_SECONDS" >"$_o" 2>&1 &
+		$(mod_opts "$_m") bench $(bench_args "$_c") \
+		--seconds "$VLB_SECONDS" >"$_o" 2>&1 &
 	_p=$!
 	sleep 1
 	_s0=$(sample)
@@ -150,6 +167,10 @@ run_one() {
 	_s1=$(sample)
 	wait $_p
 	_rc=$?
+	if [ "$_m" = lio-null ] && ! null_io 0; then
+		echo "run $_m $_c $_r: cannot switch null_io off"
+		return 1
+	fi
 	if [ $_rc -ne 0 ] || ! grep -q '^BENCH .* errors=0 ' "$_o"; then
 		echo "run $_m $_c $_r: exit $_rc"
 		sed 's/^/    | /' "$_o"
@@ -169,7 +190,7 @@ run_one() {
 		ios = iops * dt
 		if (ios <= 0)
 			ios = 1
-		w = m == "intree" ? 6 : 9	# the module worker fields
+		w = m ~ /^intree/ ? 6 : 9	# the module worker fields
 		printf "RUN mod=%s case=%s run=%s %s window_s=%.2f " \
 		       "win_busy_pct=%.1f ctxt_per_io=%.2f intr_per_io=%.2f " \
 		       "wk_us_per_io=%.2f wk_slices_per_io=%.3f wk_threads=%d " \
@@ -187,16 +208,36 @@ run_one() {
 for c in $VLB_CASES; do
 	bench_args "$c" >/dev/null || { fail "unknown case $c"; exit 1; }
 done
-check "load target_core_mod" modprobe target_core_mod
+# The worker ioctls came in Linux 6.5: intree-pq only from there.
+kv=$(uname -r | awk -F. '{ print $1 * 100 + $2 }')
+if [ "$kv" -lt 605 ] && echo " $VLB_MODULES " | grep -q ' intree-pq '; then
+	echo "bench: $(uname -r) has no VHOST_NEW_WORKER: no intree-pq runs"
+	VLB_MODULES=$(echo " $VLB_MODULES " | sed 's/ intree-pq / /; s/^ *//; s/ *$//')
+fi
+BASES=
 for m in $VLB_MODULES; do
 	case $m in
+	intree|intree-pq|lio|lio-null) ;;
+	*) fail "unknown module $m"; exit 1 ;;
+	esac
+	b=$(mod_base "$m")
+	case " $BASES " in *" $b "*) continue ;; esac
+	BASES="$BASES $b"
+done
+check "load target_core_mod" modprobe target_core_mod
+for b in $BASES; do
+	case $b in
 	intree) check "load the in-tree vhost_scsi (fabric vhost)" modprobe vhost_scsi ;;
 	lio) check "load vhost_lio (fabric vlio, /dev/vhost-lio)" \
 		vl_load fabric_name=vlio devname=vhost-lio ;;
-	*) fail "unknown module $m"; exit 1 ;;
 	esac
-	check "$m: rd_mcp nullio LUN 0 and nexus" export_lun "$m"
+	check "$b: rd_mcp nullio LUN 0 and nexus" export_lun "$b"
 done
+if echo " $VLB_MODULES " | grep -q ' lio-null '; then
+	grep -q " /sys/kernel/debug debugfs " /proc/mounts ||
+		mount -t debugfs debugfs /sys/kernel/debug
+	same "vhost_lio's null_io switch is there, off" "$(cat $NULL_IO 2>&1)" 0
+fi
 
 echo "bench: $(uname -r), $(nproc) CPUs, runs=$VLB_RUNS seconds=$VLB_SECONDS${VLB_SUBMIT_TYPE:+ submit_type=$VLB_SUBMIT_TYPE}"
 echo "bench: cases: $VLB_CASES; modules: $VLB_MODULES"
@@ -207,8 +248,11 @@ done
 # ---- runs -----------------------------------------------------------------
 bad=0
 for m in $VLB_MODULES; do		# warm-up, not recorded
-	"$VLG" --dev "$(mod_dev "$m")" --wwpn "$(mod_wwpn "$m")" --lun 0 bench \
-		--queues 2 --depth 16 --seconds 1 >/dev/null 2>&1 ||
+	[ "$m" = lio-null ] && continue
+	# shellcheck disable=SC2046 # mod_opts is a list of options
+	"$VLG" --dev "$(mod_dev "$m")" --wwpn "$(mod_wwpn "$m")" --lun 0 \
+		$(mod_opts "$m") bench --queues 2 --depth 16 --seconds 1 \
+		>/dev/null 2>&1 ||
 		{ echo "warm-up on $m failed"; bad=$((bad + 1)); }
 done
 r=1
@@ -226,11 +270,11 @@ done
 same "every bench run finished with no I/O error" "$bad" 0
 
 # ---- teardown -------------------------------------------------------------
-for m in $VLB_MODULES; do
+for m in $BASES; do
 	check "$m: tear down the LUN" unexport_lun "$m"
 done
 rmdir $CFS/core/rd_mcp_9 2>/dev/null
-for m in $VLB_MODULES; do
+for m in $BASES; do
 	case $m in
 	intree) check "rmmod vhost_scsi" rmmod vhost_scsi ;;
 	lio) check "rmmod vhost_lio" rmmod vhost_lio ;;
