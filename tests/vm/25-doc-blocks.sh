@@ -126,6 +126,45 @@ block $GUIDE guide-teardown
 gone "guide teardown"
 scrub
 
+# ---- admin guide: beside the in-tree module ----
+# vlg_config (lib.sh): fileio LUN 0 and rd_mcp LUN 1 under the fabric the
+# block made, with a nexus; the fake guest's verified I/O through
+# /dev/vhost-lio; beside_down takes them down, leaving the fabric
+# directory to the teardown block.
+BW=naa.5001405000000251
+beside_down() {
+	_t=$CFS/vlio/$BW/tpgt_1
+	rm -f "$_t/lun/lun_0/port0" "$_t/lun/lun_1/port1"
+	rmdir "$_t/lun/lun_0" "$_t/lun/lun_1"
+	put "$_t/nexus" NULL
+	rmdir "$_t" "$CFS/vlio/$BW"
+	bs_remove $CFS/core/fileio_7/vlg_file
+	bs_remove $CFS/core/rd_mcp_7/vlg_ram
+	rm -f "$VLG_IMG"
+	[ ! -e "$CFS/vlio/$BW" ] && [ ! -e $CFS/core/fileio_7 ] && [ ! -e $CFS/core/rd_mcp_7 ]
+}
+if block $GUIDE guide-beside; then
+	same "guide-beside: vhost_scsi and vhost_lio loaded" \
+		"$(grep -c -e '^vhost_scsi ' -e '^vhost_lio ' /proc/modules)" 2
+	check "guide-beside: /dev/vhost-scsi and /dev/vhost-lio are there" \
+		sh -c "test -c /dev/vhost-scsi && test -c /dev/vhost-lio"
+	same "guide-beside: the fabric vlio is vhost_lio's" \
+		"$(cut -d' ' -f1 $CFS/vlio/version 2>/dev/null)" vhost-lio
+	check "guide-beside: a fileio LUN 0 and a nexus under vlio/$BW" \
+		vlg_config vlio $BW naa.5001405000000252
+	"$VLG" --dev /dev/vhost-lio --wwpn $BW --target 1 --lun 0 \
+		--only rw --label "[guide-beside] " suite >/tmp/doc-vlg.out 2>&1
+	_r=$?
+	cat /tmp/doc-vlg.out
+	same "guide-beside: vl-guest verified I/O through /dev/vhost-lio exit status" $_r 0
+	check "guide-beside: the LUNs, nexus and WWPN taken down" beside_down
+fi
+block $GUIDE guide-beside-teardown
+same "guide-beside-teardown: vhost_scsi and vhost_lio unloaded" \
+	"$(grep -c -e '^vhost_scsi ' -e '^vhost_lio ' /proc/modules)" 0
+check "guide-beside-teardown: LIO core unloads" lio_unload
+{ rmmod vhost_lio; rmmod vhost_scsi; rmdir $CFS/vlio; } >/dev/null 2>&1
+
 # ---- admin guide: the configfs example, by hand ----
 block $GUIDE guide-load
 block $GUIDE configfs-setup && exported configfs-setup naa.5001405c7cf84d6b
