@@ -65,6 +65,19 @@ table() {
 	}
 	/^CASE / { if (!(($2) in cdesc)) { cases[++nc] = $2; $1 = $2 = "";
 		   sub(/^ +/, ""); cdesc[cases[nc]] = $0 } }
+	/^MEM / {
+		delete f
+		for (i = 2; i <= NF; i++) {
+			split($i, kv, "=")
+			f[kv[1]] = kv[2]
+		}
+		k = f["queues"] " x " f["ring"]
+		if (!(k in memseen)) {
+			memseen[k] = 1
+			memk[++nmem] = k
+		}
+		mem[k, f["mod"]] = f["kib"]
+	}
 	/^RUN / {
 		delete f
 		for (i = 2; i <= NF; i++) {
@@ -115,6 +128,19 @@ table() {
 				printf "\n"
 			}
 		}
+		if (nmem) {
+			printf "\nMemory per device (KiB: SUnreclaim + VmallocUsed " \
+			       "while it is open, less before):\n\n"
+			printf "| queues x ring | in-tree | vhost_lio | lio/in-tree |\n"
+			printf "| --- | ---: | ---: | ---: |\n"
+			for (i = 1; i <= nmem; i++) {
+				k = memk[i]
+				printf "| %s | %s | %s | %s |\n", k,
+				       fmt(mem[k, "intree"], "%.0f"),
+				       fmt(mem[k, "lio"], "%.0f"),
+				       ratio(mem[k, "lio"], mem[k, "intree"])
+			}
+		}
 		printf "\nCases:\n"
 		for (c = 1; c <= nc; c++)
 			printf "- %s: vl-guest bench %s\n", cases[c], cdesc[cases[c]]
@@ -147,7 +173,7 @@ for s in $series; do
 	} >"$wrap/bench.sh"
 	ncases=$(set -- ${cases:-1x1 2x32 2x32w 2x32-64k}; echo $#)
 	nmods=$(set -- ${mods:-intree intree-pq lio lio-null}; echo $#)
-	tmo=$(( (runs * ncases + 1) * nmods * (secs + 4) + 180 ))
+	tmo=$(( (runs * ncases + 1) * nmods * (secs + 4) + 8 * 2 * 10 + 180 ))
 
 	echo "bench: $abi: $runs run(s) x $ncases case(s) x $nmods module(s) x ${secs}s (guest timeout ${tmo}s)"
 	VL_TEST_TIMEOUT=$tmo scripts/vm-run.sh -k "$s" -t $((tmo + 300)) -o "$out" \

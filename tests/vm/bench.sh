@@ -20,8 +20,18 @@
 #   VLB_CASES    cases, from the table in bench_args() (all of them)
 #   VLB_MODULES  modes, of "intree intree-pq lio lio-null" (the default;
 #                intree-pq only on 6.5+): see mod_base() below
+#   VLB_MEM      "Q:R ..." request queues and ring sizes of the memory
+#                pass ("1:128 4:128 1:1024 4:1024"; "" skips it)
 #   VLB_SUBMIT_TYPE  if set, written to both backstores' attrib/submit_type
 #                (Linux 6.9+: 0 fabric default, 1 direct, 2 queued)
+#
+# Memory pass, after the runs: for each module and each Q:R, a device
+# with Q request queues and rings of R is held open (a 3 s bench at depth
+# 1) and the kernel's unreclaimable memory (SUnreclaim + VmallocUsed,
+# empty slabs given back first) is read before it and 1.5 s into it:
+#   MEM mod=M queues=Q ring=R kib=N
+# N is what the device took (slab, kmalloc, vmalloc; its few pinned pages
+# at depth 1 aside), give or take a few hundred KiB of other kernel users.
 #
 # Output: one line per run,
 #   RUN mod=M case=C run=N <vl-guest's BENCH fields> window_s=..
@@ -39,6 +49,7 @@ VLB_RUNS=${VLB_RUNS:-3}
 VLB_SECONDS=${VLB_SECONDS:-5}
 VLB_CASES=${VLB_CASES:-"1x1 2x32 2x32w 2x32-64k"}
 VLB_MODULES=${VLB_MODULES:-"intree intree-pq lio lio-null"}
+VLB_MEM=${VLB_MEM-"1:128 4:128 1:1024 4:1024"}
 [ "$VLB_SECONDS" -ge 4 ] 2>/dev/null || VLB_SECONDS=4
 
 W_INTREE=naa.5001405000000b01	# in-tree vhost_scsi's WWPN
@@ -268,6 +279,38 @@ while [ $r -le "$VLB_RUNS" ]; do
 	r=$((r + 1))
 done
 same "every bench run finished with no I/O error" "$bad" 0
+
+# ---- memory per device ----------------------------------------------------
+# unrecl_kb: SUnreclaim + VmallocUsed in KiB, after SLUB gave back its
+# empty slabs.
+unrecl_kb() {
+	for _s in /sys/kernel/slab/*/shrink; do
+		echo 1 >"$_s"
+	done 2>/dev/null
+	awk '$1 == "SUnreclaim:" || $1 == "VmallocUsed:" { t += $2 }
+	     END { print t }' /proc/meminfo
+}
+mbad=0
+for b in $BASES; do
+	for qr in $VLB_MEM; do
+		_q=${qr%:*} _r=${qr#*:}
+		_k0=$(unrecl_kb)
+		"$VLG" --dev "$(mod_dev "$b")" --wwpn "$(mod_wwpn "$b")" \
+			--lun 0 --queues "$_q" --ring "$_r" bench --depth 1 \
+			--seconds 3 >/tmp/vlb-mem.out 2>&1 &
+		_p=$!
+		sleep 1.5
+		_k1=$(unrecl_kb)
+		if wait $_p; then
+			echo "MEM mod=$b queues=$_q ring=$_r kib=$((_k1 - _k0))"
+		else
+			echo "memory pass $b $qr failed:"
+			sed 's/^/    | /' /tmp/vlb-mem.out
+			mbad=$((mbad + 1))
+		fi
+	done
+done
+same "every memory pass device ran" "$mbad" 0
 
 # ---- teardown -------------------------------------------------------------
 for m in $BASES; do
