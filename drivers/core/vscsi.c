@@ -341,6 +341,28 @@ u32 vl_vscsi_cdb_size(const u8 *cdb)
 }
 
 /**
+ * vl_vscsi_cdb_is_rw() - is a CDB a plain READ or WRITE
+ * @cdb: the CDB; only cdb[0] is read
+ *
+ * READ and WRITE (6), (10), (12) and (16): the commands that only move
+ * data between the buffers and the medium.
+ *
+ * Return: true for one of them.
+ */
+bool vl_vscsi_cdb_is_rw(const u8 *cdb)
+{
+	switch (cdb[0]) {
+	case 0x08: case 0x0a:		/* READ (6), WRITE (6) */
+	case 0x28: case 0x2a:		/* (10) */
+	case 0xa8: case 0xaa:		/* (12) */
+	case 0x88: case 0x8a:		/* (16) */
+		return true;
+	default:
+		return false;
+	}
+}
+
+/**
  * vl_vscsi_sense_key() - the sense key of SCSI sense data
  * @sense: sense data, fixed (response code 0x70/0x71: key in byte 2) or
  *	   descriptor format (0x72/0x73: key in byte 1)

@@ -169,9 +169,11 @@ void vl_io_complete_done(struct vl_vq *vq)
 }
 
 /*
- * Null mode (vl_null_io, benchmarks only): answer a command GOOD without
- * LIO, as a backstore that neither reads nor writes data (rd_mcp with
- * rd_nullio=1) would; a read counts its whole buffer as written.
+ * Null mode (vl_null_io, benchmarks only): answer a READ or WRITE GOOD
+ * without LIO, as a backstore that neither reads nor writes data (rd_mcp
+ * with rd_nullio=1) would; a read counts its whole buffer as written.
+ * Every other command still goes to LIO, so that a guest can set up
+ * (INQUIRY, READ CAPACITY...).
  */
 static void vl_io_null(struct vl_vq *vq, struct vl_slot *s)
 {
@@ -359,7 +361,7 @@ static bool vl_io_submit(struct vl_vq *vq, struct vl_slot *s,
 		}
 		return false;
 	}
-	if (static_branch_unlikely(&vl_null_io)) {
+	if (static_branch_unlikely(&vl_null_io) && vl_vscsi_cdb_is_rw(req->cdb)) {
 		vl_io_null(vq, s);
 		return false;
 	}

@@ -39,9 +39,9 @@ static struct dentry *vl_debugfs_root;
 
 /*
  * Null mode, for benchmarks only (Documentation/performance.md): while on,
- * every command that would go to LIO is answered GOOD by the queue's
- * worker instead (vl_io.c), its data pinned and unpinned but never read
- * or written: writes are lost and reads return what the buffers held.
+ * every READ and WRITE that would go to LIO is answered GOOD by the
+ * queue's worker instead (vl_io.c), its data pinned and unpinned but never
+ * read or written: writes are lost and reads return what the buffers held.
  * What such a command costs is vhost_lio's alone.  A static key, so that
  * the switch costs the I/O path nothing while off; turning it on or off
  * is logged.
@@ -62,7 +62,7 @@ static int vl_null_io_set(void *data, u64 val)
 		return 0;
 	if (val) {
 		static_branch_enable(&vl_null_io);
-		pr_warn("null_io on: commands are answered GOOD without LIO, no data is read or written (benchmarks only)\n");
+		pr_warn("null_io on: READs and WRITEs are answered GOOD without LIO, no data is read or written (benchmarks only)\n");
 	} else {
 		static_branch_disable(&vl_null_io);
 		pr_info("null_io off: commands go to LIO again\n");

@@ -304,6 +304,7 @@ struct vl_vscsi_req {
 };
 
 u32 vl_vscsi_cdb_size(const u8 *cdb);
+bool vl_vscsi_cdb_is_rw(const u8 *cdb);
 int vl_vscsi_sense_key(const u8 *sense, u32 len);
 int vl_vscsi_parse_cmd(const struct vl_chain *c, const struct vl_mem *m,
 		       struct vl_vscsi_req *req);

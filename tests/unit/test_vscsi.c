@@ -420,6 +420,24 @@ TEST(sense_key_formats)
 	assert_int_equal(vl_vscsi_sense_key(desc, sizeof(desc)), -1);
 }
 
+TEST(cdb_is_rw)
+{
+	static const u8 rw[] = { 0x08, 0x0a, 0x28, 0x2a, 0xa8, 0xaa, 0x88, 0x8a };
+	u8 cdb[16] = { 0 };
+	unsigned int op, i, n = 0;
+
+	for (op = 0; op < 256; op++) {
+		bool want = false;
+
+		for (i = 0; i < sizeof(rw); i++)
+			want |= op == rw[i];
+		cdb[0] = (u8)op;
+		assert_int_equal(vl_vscsi_cdb_is_rw(cdb), want);
+		n += want;
+	}
+	assert_int_equal(n, 8);
+}
+
 TEST(cdb_size_by_group)
 {
 	/* Linux's scsi_command_size_tbl, groups 0 to 7. */
@@ -1343,6 +1361,7 @@ int main(void)
 		T(parse_cmd_short_parts),
 		T(parse_cmd_bad_lun),
 		T(cdb_size_by_group),
+		T(cdb_is_rw),
 		T(sense_key_formats),
 		T(parse_cmd_accepts_normal_cdbs),
 		T(parse_cmd_accepts_vendor_cdbs),
