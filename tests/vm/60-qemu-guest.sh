@@ -58,8 +58,12 @@ BS2=$CFS/core/rd_mcp_60/ndisk2
 LIMIT1=4                        # in flight on target 1's LUN
 NDEPTH=8                        # the nested guest's depth, and fio's
 SLOW_MS=60000                   # held until the nested guest lifts it
-STORM_MS=100                    # the storm's commands wait in the device
-EHFIO=1536k                     # the storm's fio: ~30 s two levels of TCG down
+# The storm's commands wait STORM_MS in the device, longer than a LUN
+# reset takes from the nested guest to LIO (the guest holds new commands
+# back meanwhile): with 100 ms, the resets of a run found no command in
+# flight.  fio keeps 8 in flight: ~8 IOPS, so 1 MiB is ~64 s of I/O.
+STORM_MS=1000
+EHFIO=1M
 EHOFF=$((24 * 1048576))         # the error handling's I/O block, not the marker's
 KLOG_TAG=vl-60-nested           # klog_mark (lib.sh)
 MARK="vhost-lio nested marker $$.$(date +%s).$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"

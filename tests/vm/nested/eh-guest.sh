@@ -20,7 +20,7 @@
 #    virtio_scsi (no target, bus or host reset) and fail with EIO in this
 #    kernel without sending anything.  Verified I/O works after each.
 # 3. A reset storm: fio writes with crc32c verification while a loop
-#    sends sg_reset -d every second, each I/O delayed 100 ms in the device
+#    sends sg_reset -d every second, each I/O delayed 1 s in the device
 #    meanwhile (the first guest's STORM_MS) so that the resets find
 #    commands to abort; every reset and the verification must pass, with
 #    no I/O error and no hung task.
