@@ -14,12 +14,26 @@
 # disk 1's queue depth drop and disk 2's stay, asks for the limit to be
 # lifted (a file in its /out), and sees disk 1's depth ramp back up; we
 # lift it, take the delay away, and record lun_stats (TASK SET FULL counted on target 1 only).
-# With one vCPU both disks' commands share a request queue.  Here we
-# relay its checks, find the marker in the backing file, and check that
-# QEMU ended the device cleanly (CLEAR_ENDPOINT at power-off: the TPGs
-# come apart and the module unloads).  With strace on the host, QEMU's
-# vhost ioctls are recorded and checked too.  Whole test: ~140 s.  The
-# nested QEMU is stopped if it stalls (nested_boot, nested/lib.sh).
+# With one vCPU both disks' commands share a request queue.
+# Then, in the same nested boot (one boot two levels of TCG down costs
+# ~2 min), Linux's SCSI error handling on disk 1 (issue 9;
+# tests/vm/nested/eh-guest.sh): with the limit lifted, the delay is 0
+# but switchable: the nested guest asks through its /out (files "slow",
+# "fast", "storm", "calm"), and we swap the table (dmsetup suspend, load, resume) to
+# SLOW_MS, 0, STORM_MS, 0 and answer ("slow-done", ...).  There it times
+# commands out (2 s timeout, held in the device until timed out twice),
+# resets the LUN, target, bus and host with sg_reset, and runs fio with
+# verification under a LUN reset a second.
+# Here we relay its checks, find the marker in the backing file, and
+# check that QEMU ended the device cleanly (CLEAR_ENDPOINT at power-off:
+# the TPGs come apart and the module unloads).  With strace on the host,
+# QEMU's vhost ioctls are recorded and checked too.  LIO started exactly
+# as many LUN resets as the guest's sg_reset -d succeeded and the storm's
+# aborted commands in flight (LIO's pr_debug lines, switched on through
+# dynamic debug), and no ABORT TASK reached LIO (it logs every one:
+# virtio_scsi never aborts); no BUG, WARNING or hung task in our kernel
+# log.  Whole test: ~7 min on 6.1.  The nested QEMU is stopped if it
+# stalls (nested_boot, nested/lib.sh).
 # shellcheck source=tests/vm/lib.sh
 . "$VL_REPO/tests/vm/lib.sh"
 # shellcheck source=tests/vm/nested/lib.sh
@@ -43,10 +57,28 @@ DELAY1_MS=200
 BS2=$CFS/core/rd_mcp_60/ndisk2
 LIMIT1=4                        # in flight on target 1's LUN
 NDEPTH=8                        # the nested guest's depth, and fio's
+SLOW_MS=60000                   # held until the nested guest lifts it
+# The storm's commands wait STORM_MS in the device, longer than a LUN
+# reset takes from the nested guest to LIO (the guest holds new commands
+# back meanwhile): with 100 ms, the resets of a run found no command in
+# flight; with 1 s, 19 resets aborted 127.  fio keeps 8 in flight, but
+# the resets' retries slow it to ~5 IOPS: 512 KiB is ~50 s of I/O.
+STORM_MS=1000
+EHFIO=512k
+EHOFF=$((24 * 1048576))         # the error handling's I/O block, not the marker's
+KLOG_TAG=vl-60-nested           # klog_mark (lib.sh)
 MARK="vhost-lio nested marker $$.$(date +%s).$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
 
 t_start=$(date +%s)
 elapsed() { echo $(( $(date +%s) - t_start ))s; }
+
+# set_delay MS: dm-delay's table swapped for one delaying by MS (the
+# suspend sends what the old table held on at once).
+set_delay() {
+	dmsetup suspend $DM &&
+	dmsetup load $DM --table "0 $(blockdev --getsz "$LOOP") delay $LOOP 0 $1" &&
+	dmsetup resume $DM
+}
 
 config() {
 	modprobe dm_delay && modprobe loop && modprobe target_core_iblock &&
@@ -68,6 +100,19 @@ unlink_luns() {
 }
 
 # Whatever state a failure left, take it all down (no checks).
+# LIO's pr_debug lines "LUN_RESET: TMR starting" (a LUN reset) and
+# "LUN_RESET: ITT[...]" (a command it aborted) on; the dynamic debug
+# control file is in /proc, or in debugfs on older kernels.
+lun_reset_debug() {
+	_c=/proc/dynamic_debug/control
+	[ -w $_c ] || { _c=/sys/kernel/debug/dynamic_debug/control
+		[ -w $_c ] || mount -t debugfs none /sys/kernel/debug; }
+	echo 'func core_tmr_lun_reset +p' >$_c &&
+	echo 'func core_tmr_drain_state_list +p' >$_c &&
+	grep -q 'core_tmr_lun_reset =p' $_c &&
+	grep -q 'core_tmr_drain_state_list =p' $_c
+}
+
 cleanup() {
 	rm -f $T1/lun/lun_0/port0 $T2/lun/lun_0/port0 2>/dev/null
 	rmdir $T1/lun/lun_0 $T2/lun/lun_0 2>/dev/null
@@ -82,6 +127,8 @@ check "load vhost_lio" vl_load
 LOOP=
 check "configfs: $W tpgt_1 (iblock over dm-delay LUN 0) and tpgt_2 (rd_mcp LUN 0), nexuses" config
 check "tpgt_1: LUN 0 limited to $LIMIT1 commands in flight" put $T1/attrib/lun_queue_depth 0:$LIMIT1
+check "LIO's LUN reset lines on (dynamic debug)" lun_reset_debug
+klog_mark nested-guest
 
 rm -rf "$NESTED"
 mkdir -p "$NESTED/out"
@@ -95,24 +142,31 @@ echo "initramfs built at $(elapsed)"
 	printf 'NSIZE1=%s\nNPROD1=%s\n' $SIZE1 IBLOCK
 	printf 'NSIZE2=%s\nNPROD2=%s\n' $SIZE2 RAMDISK-MCP
 	printf 'NLIMIT=%s\nNDEPTH=%s\n' $LIMIT1 $NDEPTH
+	printf 'NEHOFF=%s\nNEHFIO=%s\n' $EHOFF "$EHFIO"
 } >"$NESTED/out/plan"
 echo "setup done at $(elapsed); booting the nested guest"
 
 # The nested guest asks (out/lift) for target 1's limit to go once it has
-# seen its depth drop; lun_stats is kept from that moment.
+# seen its depth drop; lun_stats is kept from that moment.  Then come the
+# delay switches its error handling phases ask for, in their order.  This
+# loop ends with QEMU (killed below).
 (
 	while [ ! -e "$NESTED/out/lift" ]; do sleep 0.2; done
 	cat $T1/lun_stats $T2/lun_stats >"$NESTED/out/lun_stats"
-	dmsetup suspend $DM &&
-	dmsetup reload $DM --table "0 $(blockdev --getsz "$LOOP") delay $LOOP 0 0" &&
-	dmsetup resume $DM &&
-	put $T1/attrib/lun_queue_depth 0:0 && : >"$NESTED/out/lifted"
+	set_delay 0 && put $T1/attrib/lun_queue_depth 0:0 &&
+		: >"$NESTED/out/lifted"
+	echo "limit and delay lifted at $(elapsed)"
+	for w in slow:$SLOW_MS fast:0 storm:$STORM_MS calm:0; do
+		while [ ! -e "$NESTED/out/${w%:*}" ]; do sleep 0.2; done
+		set_delay "${w#*:}" && : >"$NESTED/out/${w%:*}-done"
+		echo "delay ${w#*:} ms at $(elapsed)"
+	done
 ) &
-lifter=$!
+switcher=$!
 t_boot=$(date +%s)
 nested_boot $W 1800
 rc=$?
-kill $lifter 2>/dev/null
+kill $switcher 2>/dev/null
 t_end=$(date +%s)
 echo "nested QEMU exited $rc after $(( t_end - t_boot ))s (test at $(elapsed))"
 # Everything the nested guest left, for the record: results/<abi>/nested/.
@@ -135,6 +189,18 @@ same "target 2's LUN: no TASK SET FULL" \
 same "target 1's limit is the backstore's again" \
 	"$(sed -n 's/.* \(limit=[0-9]*\) .*/\1/p' $T1/lun_stats)" "limit=$(cat $BS1/attrib/queue_depth)"
 
+# What reached LIO: LUN resets (counted) and ABORT TASKs (none).
+_lr=$(klog_since | grep -c 'LUN_RESET: TMR starting')
+_gr=$(cat "$NESTED/out/resets" 2>/dev/null)
+echo "INFO: LIO started $_lr LUN resets; the guest's sg_reset -d succeeded ${_gr:-?} times"
+same "LIO started a LUN reset for each of the guest's sg_reset -d, no more" "$_lr" "${_gr:-none}"
+# The storm's resets found commands in the disk (delayed by STORM_MS):
+# LIO aborted them, vhost_lio answered them RESET, the guest retried.
+_v=$(klog_since | grep -c 'LUN_RESET: ITT\[')
+check "LIO's LUN resets aborted commands in flight ($_v), which the guest retried" [ "$_v" -gt 0 ]
+same "no ABORT TASK reached LIO" "$(klog_since | grep -c 'ABORT_TASK')" 0
+check "no BUG, WARNING, hung task or KASAN report in the kernel log" klog_clean
+
 if [ -f "$NESTED/strace.log" ]; then
 	nested_vhost_ioctls >"$NESTED/ioctls"
 	echo "--- QEMU's vhost ioctls (strace)"
@@ -151,6 +217,7 @@ same "the marker is in disk 1's backing file at byte $OFF" \
 	"$(dd if=$IMG bs=4096 skip=$((OFF / 4096)) count=1 2>/dev/null | head -c ${#MARK})" "$MARK"
 
 # QEMU has closed the device: nothing holds the TPGs any more.
+klog_mark teardown
 check "unlink the LUNs and drop both nexuses" unlink_luns
 check "remove tpgt_1 and tpgt_2 (unpinned after QEMU's exit)" rmdir $T1 $T2
 check "remove the WWPN and the fabric directory" rmdir $V/$W $V
@@ -159,5 +226,6 @@ check "remove the dm-delay and loop devices" sh -c "dmsetup remove $DM && losetu
 cleanup
 check "rmmod vhost_lio" rmmod vhost_lio
 check "LIO core unloads" lio_unload
+check "no BUG or WARNING at teardown" klog_clean
 rm -f $IMG
 echo "test done at $(elapsed)"

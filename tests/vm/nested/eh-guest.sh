@@ -1,9 +1,11 @@
-#!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# The nested guest's side of tests/vm/62-guest-eh.sh (/vl/ in its
-# initramfs, named by the plan's NSCRIPT): Linux's SCSI error handling on
-# a disk served by vhost_lio (LUN 0 of target 1: iblock over a dm-delay
-# device whose delay the first guest switches when asked through /out).
+# shellcheck shell=sh
+# The error-handling phases of the nested guest of tests/vm/60-qemu-guest.sh
+# (/vl/ in its initramfs, sourced by guest.sh, which runs eh_main after its
+# own work, in the same boot and log): Linux's SCSI error handling on disk
+# 1, LUN 0 of target 1 (iblock over a dm-delay device whose delay the
+# first guest switches when asked through /out, once it lifted target 1's
+# queue depth limit and delay for guest.sh).
 #
 # 1. Timeouts: with the disk's timeout at 2 s, reads wait in the slowed
 #    device until the guest's block layer timed each out twice (the
@@ -18,15 +20,15 @@
 #    virtio_scsi (no target, bus or host reset) and fail with EIO in this
 #    kernel without sending anything.  Verified I/O works after each.
 # 3. A reset storm: fio writes with crc32c verification while a loop
-#    sends sg_reset -d every second, each I/O delayed 100 ms in the device
+#    sends sg_reset -d every second, each I/O delayed 1 s in the device
 #    meanwhile (the first guest's STORM_MS) so that the resets find
 #    commands to abort; every reset and the verification must pass, with
 #    no I/O error and no hung task.
-# Checks go to /out/nested.log (relayed by the test), the number of
-# successful LUN resets to /out/resets (the first guest compares it with
-# the LUN resets LIO started), "ok N" to /out/done.
-# shellcheck source=tests/vm/nested/common.sh
-. /vl/common.sh
+# The plan gives NEHOFF (the block io_ok writes: not guest.sh's marker)
+# and NEHFIO (the storm's fio size).  Checks go to guest.sh's log; the
+# number of successful LUN resets is RESETS, which guest.sh writes to
+# /out/resets (the first guest compares it with the LUN resets LIO
+# started).
 
 TR=/sys/kernel/tracing
 NREADS=4                # phase 1's concurrent reads, 4 KiB each
@@ -52,8 +54,8 @@ timeouts() { grep -c 'scsi_dispatch_cmd_timeout:' $TR/trace; }
 io_ok() {
 	dd if=/dev/urandom of=/tmp/blk bs=4096 count=1 2>/dev/null
 	check "after $1: a 4 KiB write and read back (O_DIRECT)" \
-		sh -c "dd if=/tmp/blk of=$D bs=4096 seek=$((NOFF / 4096)) count=1 oflag=direct 2>/dev/null &&
-		       dd if=$D bs=4096 skip=$((NOFF / 4096)) count=1 iflag=direct 2>/dev/null | cmp - /tmp/blk"
+		sh -c "dd if=/tmp/blk of=$D bs=4096 seek=$((NEHOFF / 4096)) count=1 oflag=direct 2>/dev/null &&
+		       dd if=$D bs=4096 skip=$((NEHOFF / 4096)) count=1 iflag=direct 2>/dev/null | cmp - /tmp/blk"
 	same "after $1: the device is running" "$(cat "$S/state")" running
 }
 
@@ -177,8 +179,8 @@ phase_storm() {
 	) &
 	storm=$!
 	{
-		fio --output="$O/fio.txt" --name=storm --filename="$D" \
-			--rw=randwrite --bs=4k --size="$NFIO" --ioengine=libaio \
+		fio --output="$O/fio-storm.txt" --name=storm --filename="$D" \
+			--rw=randwrite --bs=4k --size="$NEHFIO" --ioengine=libaio \
 			--iodepth=8 --direct=1 --verify=crc32c --verify_state_save=0 \
 			--randrepeat=1 --eta=always --eta-interval=2
 		echo $? >/tmp/fio.rc
@@ -192,7 +194,7 @@ phase_storm() {
 	note "storm: $ok resets, $bad failed"
 	same "fio: exit status" "$(cat /tmp/fio.rc)" 0
 	check "fio: random writes read back and verified, no error" \
-		grep -q "^storm: (groupid=0, jobs=1): err= 0" "$O/fio.txt"
+		grep -q "^storm: (groupid=0, jobs=1): err= 0" "$O/fio-storm.txt"
 	check "LUN resets while fio wrote and verified: $ok (at least 2)" [ "$ok" -ge 2 ]
 	same "LUN resets that failed" "$bad" 0
 	klog_new >"$O/dmesg-storm.txt"
@@ -203,8 +205,8 @@ phase_storm() {
 	io_ok "the storm"
 }
 
-main() {
-	note "eh-guest.sh starts; kernel $(uname -r)"
+eh_main() {
+	note "error handling phases start"
 	n=600
 	set -- /sys/class/scsi_disk/*:0:1:0/device/block/*
 	while [ ! -e "$1" ] && [ $n -gt 0 ]; do
@@ -218,18 +220,11 @@ main() {
 	phase_timeout
 	phase_resets
 	phase_storm
-	dmesg >"$O/dmesg.txt"
+	dmesg >"$O/dmesg-eh.txt"
 	# See guest.sh: a TCG artifact, not ours.
 	check "nested kernel log: no BUG, WARNING, Oops or hung task" \
-		sh -c "! grep -E 'BUG:|WARNING:|Oops|blocked for more than|KFENCE' $O/dmesg.txt |
+		sh -c "! grep -E 'BUG:|WARNING:|Oops|blocked for more than|KFENCE' $O/dmesg-eh.txt |
 		       grep -v 'WARNING: .* exc_debug_kernel'"
-	note "done"
+	note "error handling phases done"
 }
 
-main >"$O/nested.log" 2>&1
-echo "$RESETS" >"$O/resets"
-echo "ok $(($(wc -l <$VL_CHECKS_FILE)))" >"$O/done"
-sync
-note "powering off" >/dev/null
-echo o >/proc/sysrq-trigger
-sleep 30

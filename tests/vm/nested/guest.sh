@@ -9,14 +9,19 @@
 # sends: its depth must drop, disk 2's not) and, once the first guest
 # lifted that limit, a second, read-only verifying pass (disk 1's depth
 # must ramp back up), writes a marker to disk 1
-# for the first guest to find in the backing file, then powers off.
-# Checks go to /out/nested.log as PASS:/FAIL: lines
+# for the first guest to find in the backing file, then, in the same
+# boot, runs the SCSI error-handling phases on disk 1 (eh_main,
+# tests/vm/nested/eh-guest.sh: timeouts, sg_reset, a reset storm) and
+# powers off.  Checks go to /out/nested.log as PASS:/FAIL: lines
 # (tests/vm/60-qemu-guest.sh relays them); /out/done says it ran to the
-# end and how many checks it made ("ok N").  /out is the first guest's
+# end and how many checks it made ("ok N"), /out/resets how many LUN
+# resets the guest sent successfully.  /out is the first guest's
 # $NESTED/out, over 9p.  Progress goes to the console (notes, fio's ETA
 # every 5 s), which the first guest watches for stalls.
 # shellcheck source=tests/vm/nested/common.sh
 . /vl/common.sh
+# shellcheck source=tests/vm/nested/eh-guest.sh
+. /vl/eh-guest.sh
 
 # "C:T:L blockdev" of each SCSI disk (the host number is whatever
 # virtio_scsi got; channel, target and LUN are what vhost-scsi defines).
@@ -194,7 +199,11 @@ main() {
 	note "done"
 }
 
-main >"$O/nested.log" 2>&1
+{
+	main
+	eh_main
+} >"$O/nested.log" 2>&1
+echo "$RESETS" >"$O/resets"
 echo "ok $(($(wc -l <$VL_CHECKS_FILE)))" >"$O/done"
 sync
 note "powering off" >/dev/null
