@@ -36,6 +36,8 @@ void vl_slots_free(struct vl_vq *vq)
 		kvfree(vq->slots[i].segs);
 		kvfree(vq->slots[i].sgl);
 		kvfree(vq->slots[i].pages);
+		kvfree(vq->slots[i].prot_sgl);
+		kvfree(vq->slots[i].prot_pages);
 	}
 	kvfree(vq->slots);
 	kvfree(vq->full.segs);
@@ -86,8 +88,15 @@ int vl_slots_alloc(struct vl_vq *vq)
 			s->pages = kvcalloc(VL_MAX_DATA_SG_NENTS,
 					    sizeof(*s->pages),
 					    GFP_KERNEL_ACCOUNT);
+			s->prot_sgl = kvcalloc(VL_MAX_PROT_SG_NENTS,
+					       sizeof(*s->prot_sgl),
+					       GFP_KERNEL_ACCOUNT);
+			s->prot_pages = kvcalloc(VL_MAX_PROT_SG_NENTS,
+						 sizeof(*s->prot_pages),
+						 GFP_KERNEL_ACCOUNT);
 		}
-		if (!s->segs || (!ctl && (!s->sgl || !s->pages))) {
+		if (!s->segs || (!ctl && (!s->sgl || !s->pages ||
+					  !s->prot_sgl || !s->prot_pages))) {
 			vl_slots_free(vq);
 			return -ENOMEM;
 		}
@@ -160,11 +169,18 @@ void vl_slot_submitted(struct vl_slot *s)
 
 /**
  * vl_slot_drop_pages() - unpin the guest's pages, or free our copies
- * @s: the slot; no LIO command uses its scatterlist (not yet or no more)
+ * @s: the slot; no LIO command uses its scatterlists (not yet or no more)
+ *
+ * Also unpins the protection information's pages (@s->prot_pages).
  */
 void vl_slot_drop_pages(struct vl_slot *s)
 {
 	unsigned int i;
+
+	if (s->nr_prot_pages)
+		unpin_user_pages_dirty_lock(s->prot_pages, s->nr_prot_pages,
+					    s->data_in);
+	s->nr_prot_pages = 0;
 
 	if (s->bounce) {
 		for (i = 0; i < s->nr_pages; i++)
