@@ -336,6 +336,19 @@ static void vl_slot_done(struct vl_slot *s)
 	vl_vq_queue_work(vq);
 }
 
+/*
+ * A CHECK CONDITION LIO built itself that it logs with an unrate-limited
+ * pr_err() and that a guest chooses: ILLEGAL REQUEST (its CDB parser and
+ * emulation), and the T10 PI checks (ASC 0x10: LIO's DIF verification logs
+ * every guard, application or reference tag that does not match, and a
+ * T10 PI guest writes whatever tuples it likes).
+ */
+static bool vl_dev_cmd_refused(const u8 *sense, u32 len)
+{
+	return vl_vscsi_sense_key(sense, len) == ILLEGAL_REQUEST ||
+	       vl_vscsi_sense_asc(sense, len) == VL_VSCSI_ASC_PI_CHECK;
+}
+
 void vl_dev_cmd_complete(struct vl_cmd *cmd)
 {
 	struct se_cmd *se = &cmd->se_cmd;
@@ -344,8 +357,7 @@ void vl_dev_cmd_complete(struct vl_cmd *cmd)
 	/* Counted for vl_io_held(): LIO logged it, most likely. */
 	if (unlikely(se->scsi_status == SAM_STAT_CHECK_CONDITION) &&
 	    (se->se_cmd_flags & SCF_EMULATED_TASK_SENSE) &&
-	    vl_vscsi_sense_key(cmd->sense_buf, se->scsi_sense_length) ==
-	    ILLEGAL_REQUEST)
+	    vl_dev_cmd_refused(cmd->sense_buf, se->scsi_sense_length))
 		atomic_inc(&s->vq->dev->refused);
 	vl_slot_done(s);
 }

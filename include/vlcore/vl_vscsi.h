@@ -305,6 +305,10 @@ struct vl_vscsi_req {
 
 u32 vl_vscsi_cdb_size(const u8 *cdb);
 int vl_vscsi_sense_key(const u8 *sense, u32 len);
+int vl_vscsi_sense_asc(const u8 *sense, u32 len);
+
+/* ASC of the logical block guard, application and reference tag checks. */
+#define VL_VSCSI_ASC_PI_CHECK		0x10
 int vl_vscsi_parse_cmd(const struct vl_chain *c, const struct vl_mem *m,
 		       struct vl_vscsi_req *req);
 int vl_vscsi_parse_cmd_pi(const struct vl_chain *c, const struct vl_mem *m,
