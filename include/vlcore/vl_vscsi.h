@@ -10,8 +10,7 @@
  * We do not offer VIRTIO_SCSI_F_INOUT (bidirectional commands), and
  * cdb_size and sense_size are fixed at their defaults of 32 and 96, like
  * the in-tree vhost_scsi.  The request header of VIRTIO_SCSI_F_T10_PI is
- * parsed (vl_vscsi_parse_cmd_pi()), but the device does not offer the
- * feature yet.
+ * parsed by vl_vscsi_parse_cmd_pi().
  */
 #ifndef VL_VSCSI_H
 #define VL_VSCSI_H
