@@ -348,20 +348,27 @@ static void vl_io_map_failed(struct vl_vq *vq, struct vl_slot *s, int ret)
 /*
  * T10 PI: LIO parsed the CDB (target_submit_prep()) and decided how many
  * protection bytes the command moves (se->prot_length, from the CDB's
- * block count and the backstore's or the session's protection type).
- * Protection bytes the guest sent must be exactly those: LIO reads or
- * writes prot_length bytes through our scatterlist, and fewer in it would
- * make LIO touch memory we do not own.  A guest that sent none leaves
- * LIO to use (and allocate) protection buffers of its own, as it does for
- * a guest without T10 PI.
+ * block count and the backstore's or the session's protection type) and
+ * what it does with them (se->prot_op, from the CDB's opcode and PROTECT
+ * field).  Protection bytes the guest sent must be exactly those: LIO
+ * reads or writes prot_length bytes through our scatterlist, and fewer in
+ * it would make LIO touch memory we do not own.  And LIO must only read
+ * the bytes of a data-out command: their pages are pinned for reading
+ * (vl_data_map_prot()), so DOUT_INSERT, where LIO generates the tuples
+ * into the list, and a DIN_* operation (a READ CDB with data-out buffers)
+ * are refused too; a data-in command's pages are writable, any DIN_*
+ * will do.  A guest that sent no protection bytes leaves LIO to use (and
+ * allocate) protection buffers of its own, as for a guest without T10 PI.
  */
-static bool vl_io_prot_ok(const struct se_cmd *se,
-			  const struct vl_vscsi_req *req)
+static bool vl_io_prot_ok(const struct se_cmd *se, const struct vl_slot *s)
 {
-	if (!req->prot_len)
+	u32 ops = s->data_in ? TARGET_PROT_DIN_PASS | TARGET_PROT_DIN_INSERT |
+			       TARGET_PROT_DIN_STRIP :
+			       TARGET_PROT_DOUT_PASS | TARGET_PROT_DOUT_STRIP;
+
+	if (!s->req.prot_len)
 		return true;
-	return se->prot_op != TARGET_PROT_NORMAL &&
-	       se->prot_length == req->prot_len;
+	return (se->prot_op & ops) && se->prot_length == s->req.prot_len;
 }
 
 /*
@@ -411,7 +418,7 @@ static bool vl_io_submit(struct vl_vq *vq, struct vl_slot *s,
 			       NULL, 0, prot_nents ? s->prot_sgl : NULL,
 			       prot_nents, GFP_KERNEL))
 		return true;
-	if (!vl_io_prot_ok(se, req)) {
+	if (!vl_io_prot_ok(se, s)) {
 		/*
 		 * As LIO answers a data transfer longer than the CDB's:
 		 * ILLEGAL REQUEST, INVALID FIELD IN CDB.  Nothing ran yet.

@@ -19,13 +19,14 @@
  *     written, used length = response + protection + data;
  *   - READ(10) without protection bytes: GOOD, the data (LIO checks and
  *     strips the tuples itself);
- *   - a WRITE whose guard is wrong in one block: CHECK CONDITION, ABORTED
- *     COMMAND, LOGICAL BLOCK GUARD CHECK FAILED (ASC 0x10, ASCQ 0x01), and
- *     the blocks still read back as before;
- *   - a WRITE with one tuple fewer than its blocks: CHECK CONDITION,
- *     ILLEGAL REQUEST, INVALID FIELD IN CDB (vhost-lio's check of the
- *     guest's count against LIO's; the in-tree vhost_scsi does not check),
- *     nothing written;
+ *   - a WRITE (of other data) whose guard is wrong in one block: CHECK
+ *     CONDITION, ABORTED COMMAND, LOGICAL BLOCK GUARD CHECK FAILED (ASC
+ *     0x10, ASCQ 0x01), and the blocks still read back as before;
+ *   - a WRITE with one tuple fewer than its blocks, and one with
+ *     protection bytes but WRPROTECT 0 (LIO would generate tuples into
+ *     them): CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB
+ *     (vhost-lio's checks of LIO's prot_length and prot_op; the in-tree
+ *     vhost_scsi has neither), nothing written;
  *   - pi_bytesout on a READ, and pi_bytesout larger than the data-out:
  *     VIRTIO_SCSI_S_FAILURE.
  *
@@ -315,14 +316,21 @@ static bool setup_checks(void)
 
 static void pi_run(void)
 {
+	static uint8_t alt[NBLK * BLK], alt_pi[NBLK * TUPLE];
 	static struct pi_cmd c;
-	uint8_t bad_pi[NBLK * TUPLE];
 	uint64_t seed = 0x5eed0000 + (uint64_t)now_ns() % 65536;
 
 	if (!setup_checks())
 		return;
 	pattern_fill(P.data, LBA, NBLK, BLK, seed);
 	pi_fill(P.pi, P.data, NBLK, LBA);
+	/*
+	 * The refused WRITEs carry other data, with valid tuples where the
+	 * case does not say otherwise: had one been executed, the blocks
+	 * read back would differ.
+	 */
+	pattern_fill(alt, LBA, NBLK, BLK, seed + 1);
+	pi_fill(alt_pi, alt, NBLK, LBA);
 
 	pi_rw(&c, true, true);
 	if (!run(&c, "WRITE with protection answered") ||
@@ -337,22 +345,38 @@ static void pi_run(void)
 		   "READ without protection bytes: the data", "differs");
 
 	/* A guard that does not match its block's data. */
-	memcpy(bad_pi, P.pi, sizeof(bad_pi));
-	bad_pi[3 * TUPLE] ^= 0x5a;
+	alt_pi[3 * TUPLE] ^= 0x5a;
 	pi_rw(&c, true, true);
-	c.pi = bad_pi;
+	c.dout = alt;
+	c.pi = alt_pi;
 	if (run(&c, "WRITE with a corrupted guard answered"))
 		sense_is(&c, KEY_ABORTED, 0x10, 0x01,
 			 "a corrupted guard: CHECK CONDITION, LOGICAL BLOCK GUARD CHECK FAILED");
 	read_back("after the corrupted WRITE");
+	alt_pi[3 * TUPLE] ^= 0x5a;
 
-	/* One tuple fewer than the CDB's blocks (new data: must not land). */
+	/* One tuple fewer than the CDB's blocks. */
 	pi_rw(&c, true, true);
+	c.dout = alt;
+	c.pi = alt_pi;
 	c.pi_out = c.pi_len = (NBLK - 1) * TUPLE;
 	if (run(&c, "WRITE with one tuple too few answered"))
 		sense_is(&c, KEY_ILLEGAL, 0x24, 0x00,
 			 "protection bytes fewer than the CDB's blocks: INVALID FIELD IN CDB");
 	read_back("after the short WRITE");
+
+	/*
+	 * Protection bytes with WRPROTECT 0: LIO would generate the tuples
+	 * into them (DOUT_INSERT), in pages pinned for reading.
+	 */
+	pi_rw(&c, true, true);
+	c.cdb[1] &= (uint8_t)~0xe0;
+	c.dout = alt;
+	c.pi = alt_pi;
+	if (run(&c, "WRITE with WRPROTECT 0 and protection bytes answered"))
+		sense_is(&c, KEY_ILLEGAL, 0x24, 0x00,
+			 "protection bytes LIO would write into on a WRITE: INVALID FIELD IN CDB");
+	read_back("after the WRPROTECT 0 WRITE");
 
 	/* pi_bytesout on a READ: the count is for the other direction. */
 	pi_rw(&c, false, true);
@@ -364,6 +388,8 @@ static void pi_run(void)
 
 	/* More protection bytes than the data-out holds. */
 	pi_rw(&c, true, true);
+	c.dout = alt;
+	c.pi = alt_pi;
 	c.pi_out = c.pi_len + c.data_len + 1;
 	if (run(&c, "WRITE with pi_bytesout beyond its buffers answered"))
 		ck(c.res.response == VIRTIO_SCSI_S_FAILURE,
