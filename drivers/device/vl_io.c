@@ -99,6 +99,8 @@ static void vl_io_answer_cmd(struct vl_vq *vq, struct vl_slot *s)
 		data_in = s->req.data_len;
 		if (se->se_cmd_flags & SCF_UNDERFLOW_BIT)
 			data_in -= min(resid, data_in);
+		/* A PROTECT field cut data_length without an underflow. */
+		data_in = min(data_in, se->data_length);
 		prot_in = s->req.prot_len;
 	}
 
@@ -196,15 +198,18 @@ static int vl_task_attr(u8 attr)
  * sets the residual, but its fileio and iblock backends walk the whole
  * scatterlist: fileio then fails the command, iblock reads blocks past the
  * range.  End the list at data_length; the pages after it stay the slot's.
+ * LIO also cuts data_length to the CDB's blocks without an underflow when
+ * the CDB's PROTECT field is set (sbc_check_prot(): transports whose data
+ * includes the protection bytes), whatever the buffers: so the list is
+ * cut whenever it is longer than data_length, underflow or not.
  */
-static void vl_io_trim_sgl(struct se_cmd *se)
+static void vl_io_trim_sgl(struct se_cmd *se, u32 buf_len)
 {
 	struct scatterlist *sg;
 	u32 left = se->data_length;
 	unsigned int i;
 
-	if (!(se->se_cmd_flags & SCF_UNDERFLOW_BIT) || !se->t_data_nents ||
-	    !left)
+	if (left >= buf_len || !se->t_data_nents || !left)
 		return;
 	for_each_sg(se->t_data_sg, sg, se->t_data_nents, i) {
 		if (sg->length >= left) {
@@ -426,7 +431,7 @@ static bool vl_io_submit(struct vl_vq *vq, struct vl_slot *s,
 		transport_generic_request_failure(se, TCM_INVALID_CDB_FIELD);
 		return true;
 	}
-	vl_io_trim_sgl(se);
+	vl_io_trim_sgl(se, req->data_len);
 	ret = vl_target_submit(se);
 	if (ret) {
 		/*

@@ -19,6 +19,8 @@
  *     written, used length = response + protection + data;
  *   - READ(10) without protection bytes: GOOD, the data (LIO checks and
  *     strips the tuples itself);
+ *   - READ(10) RDPROTECT=1 into a buffer one block longer: GOOD, the data,
+ *     the extra block untouched, used length without it;
  *   - a WRITE (of other data) whose guard is wrong in one block: CHECK
  *     CONDITION, ABORTED COMMAND, LOGICAL BLOCK GUARD CHECK FAILED (ASC
  *     0x10, ASCQ 0x01), and the blocks still read back as before;
@@ -106,7 +108,7 @@ struct pi_cmd {
 	/* results */
 	struct scsi_result res;
 	uint8_t pi_back[NBLK * TUPLE];
-	uint8_t data_back[NBLK * BLK];
+	uint8_t data_back[(NBLK + 1) * BLK];
 };
 
 static void *galloc(uint64_t len, uint64_t *gpa)
@@ -343,6 +345,27 @@ static void pi_run(void)
 	    answered(&c, STATUS_GOOD, "READ without protection bytes is GOOD"))
 		ck(!memcmp(c.data_back, P.data, sizeof(P.data)),
 		   "READ without protection bytes: the data", "differs");
+
+	/*
+	 * A protected READ into a buffer one block longer: LIO cuts the data
+	 * length to the CDB's blocks (no underflow flagged); the used length
+	 * must not count the block nobody wrote, which stays as it was.
+	 */
+	pi_rw(&c, false, true);
+	c.data_len = (NBLK + 1) * BLK;
+	if (run(&c, "protected READ into a longer buffer answered") &&
+	    answered(&c, STATUS_GOOD, "protected READ into a longer buffer is GOOD")) {
+		ck(!memcmp(c.data_back, P.data, sizeof(P.data)),
+		   "protected READ into a longer buffer: the data", "differs");
+		ck(c.data_back[NBLK * BLK] == 0xee &&
+		   !memcmp(c.data_back + NBLK * BLK, c.data_back + NBLK * BLK + 1,
+			   BLK - 1),
+		   "protected READ into a longer buffer: the extra block untouched",
+		   "first byte %#x", c.data_back[NBLK * BLK]);
+		ck(c.res.used_len == VL_RESP_HDR_SIZE + sizeof(P.pi) + sizeof(P.data),
+		   "protected READ into a longer buffer: used length without the extra block",
+		   "%u", c.res.used_len);
+	}
 
 	/* A guard that does not match its block's data. */
 	alt_pi[3 * TUPLE] ^= 0x5a;
