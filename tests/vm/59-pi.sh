@@ -8,7 +8,7 @@
 # sends a corrupted guard (CHECK CONDITION, ASC 0x10 ASCQ 0x01), a count
 # that does not match its CDB and counts in the wrong place.
 #
-# Not yet run in a VM (written in the wt-pi2 session, which had no VM).
+# About 3 s on 6.1 and on 6.12 (Documentation/testing.md).
 . "$VL_REPO/tests/vm/lib.sh"
 
 W=naa.5001405000000591          # the vhost WWPN
