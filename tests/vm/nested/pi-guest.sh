@@ -9,7 +9,6 @@
 # fio with crc32c verification through it (the block layer computes and
 # checks the tuples, vhost_lio passes them, LIO's fileio stores and checks
 # them).  Checks go to /out/nested.log, /out/done as guest.sh's.
-# Not yet run (written in a session that could not boot a VM).
 # shellcheck source=tests/vm/nested/common.sh
 . /vl/common.sh
 
