@@ -21,6 +21,8 @@
  *     strips the tuples itself);
  *   - READ(10) RDPROTECT=1 into a buffer one block longer: GOOD, the data,
  *     the extra block untouched, used length without it;
+ *   - WRITE(10) WRPROTECT=1 from a buffer one block longer: GOOD, the
+ *     block after the CDB's range unchanged, the 8 blocks read back;
  *   - a WRITE (of other data) whose guard is wrong in one block: CHECK
  *     CONDITION, ABORTED COMMAND, LOGICAL BLOCK GUARD CHECK FAILED (ASC
  *     0x10, ASCQ 0x01), and the blocks still read back as before;
@@ -316,6 +318,56 @@ static bool setup_checks(void)
 		  (rc[12] >> 1) & 7, rc[12] & 1);
 }
 
+/* READ(10) without protection of the block after the test's range. */
+static bool read_next_block(uint8_t *blk, const char *what)
+{
+	static struct pi_cmd c;
+	char name[160];
+
+	memset(&c, 0, sizeof(c));
+	cdb_rw(c.cdb, false, 10, LBA + NBLK, 1);
+	c.data_len = BLK;
+	snprintf(name, sizeof(name), "%s answered", what);
+	if (!run(&c, name))
+		return false;
+	snprintf(name, sizeof(name), "%s is GOOD", what);
+	if (!answered(&c, STATUS_GOOD, name))
+		return false;
+	memcpy(blk, c.data_back, BLK);
+	return true;
+}
+
+/*
+ * A protected WRITE from a buffer one block longer: LIO cuts the data
+ * length to the CDB's blocks without flagging an underflow (so without
+ * refusing it, as it refuses a WRITE whose buffer differs otherwise);
+ * vhost-lio cuts the list there, so the extra block is not written: GOOD,
+ * the block after the range unchanged.
+ */
+static void write_longer(void)
+{
+	static uint8_t wide[(NBLK + 1) * BLK], before[BLK], after[BLK];
+	static struct pi_cmd c;
+
+	if (!read_next_block(before, "the block after the range: READ"))
+		return;
+	memcpy(wide, P.data, sizeof(P.data));
+	memset(wide + sizeof(P.data), 0xa5, BLK);
+	if (!memcmp(before, wide + sizeof(P.data), BLK))
+		memset(wide + sizeof(P.data), 0x5a, BLK);
+	pi_rw(&c, true, true);
+	c.dout = wide;
+	c.data_len = sizeof(wide);
+	if (run(&c, "protected WRITE from a longer buffer answered"))
+		answered(&c, STATUS_GOOD,
+			 "protected WRITE from a longer buffer is GOOD");
+	if (read_next_block(after, "the block after the range: READ again"))
+		ck(!memcmp(before, after, BLK),
+		   "protected WRITE from a longer buffer: the block after the range unchanged",
+		   "first byte %#x, was %#x", after[0], before[0]);
+	read_back("after the WRITE from a longer buffer");
+}
+
 static void pi_run(void)
 {
 	static uint8_t alt[NBLK * BLK], alt_pi[NBLK * TUPLE];
@@ -366,6 +418,8 @@ static void pi_run(void)
 		   "protected READ into a longer buffer: used length without the extra block",
 		   "%u", c.res.used_len);
 	}
+
+	write_longer();
 
 	/* A guard that does not match its block's data. */
 	alt_pi[3 * TUPLE] ^= 0x5a;
