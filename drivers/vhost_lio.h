@@ -154,7 +154,9 @@ struct vl_nexus {
  * @port_count:	number of LUNs of this TPG linked to a backstore.
  *		Written by the LUN link/unlink callbacks under @mutex.
  * @fabric_prot_type: attrib/fabric_prot_type: 0, 1 or 3.  Written by the
- *		attribute under no lock; read with READ_ONCE().
+ *		attribute under no lock; read with READ_ONCE() when LIO
+ *		registers a session (the next nexus; see
+ *		vl_tpg_check_prot_fabric_only()).
  * @close_lock:	protects @close_sess.
  * @close_sess:	the session LIO asked us to end (close_session: its node ACL
  *		is being deleted, or LIO wants it reinstated), until

@@ -387,6 +387,30 @@ int vl_vscsi_sense_key(const u8 *sense, u32 len)
 	}
 }
 
+/**
+ * vl_vscsi_sense_asc() - the additional sense code of SCSI sense data
+ * @sense: sense data, fixed (ASC in byte 12) or descriptor format (byte 2)
+ * @len: bytes of @sense that are valid
+ *
+ * Return: the ASC (0-255), or -1 if @sense is too short to hold it or of
+ * an unknown format.
+ */
+int vl_vscsi_sense_asc(const u8 *sense, u32 len)
+{
+	if (len < 1)
+		return -1;
+	switch (sense[0] & 0x7f) {
+	case 0x70:
+	case 0x71:
+		return len > 12 ? sense[12] : -1;
+	case 0x72:
+	case 0x73:
+		return len > 2 ? sense[2] : -1;
+	default:
+		return -1;
+	}
+}
+
 /*
  * Either header: the fields up to crn are at the same offsets (asserted in
  * vl_vscsi.h).

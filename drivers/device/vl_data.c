@@ -2,7 +2,8 @@
 /*
  * vl_data.c - a command's data buffers for LIO: the guest's pages pinned
  * into the slot's scatterlist (zero-copy), or, where that cannot be done,
- * pages of our own that the data is copied through.
+ * pages of our own that the data is copied through; and the protection
+ * information of T10 PI commands, pinned into a scatterlist of its own.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -16,13 +17,26 @@
 /* ---- data buffers ------------------------------------------------------ */
 
 /*
- * Pin the guest pages of one data buffer into the slot's scatterlist.
+ * Where pinned pages go: a scatterlist of @max entries and the page array
+ * beside it, which holds at most as many pages as the list has entries.
+ */
+struct vl_pin_dst {
+	struct scatterlist	*sgl;
+	struct page		**pages;
+	unsigned int		*nr_pages;
+	unsigned int		max;
+};
+
+/*
+ * Pin the guest pages of one buffer into a scatterlist.
  * Return: 0, -E2BIG when the scatterlist is full, or pinning's error.
  */
-static int vl_data_pin_seg(struct vl_slot *s, const struct vl_mem *mem,
-			   u64 gpa, u32 len, unsigned int *nents)
+static int vl_data_pin_seg(const struct vl_pin_dst *d,
+			   const struct vl_mem *mem, bool write, u64 gpa,
+			   u32 len, unsigned int *nents)
 {
-	unsigned int gup = s->data_in ? FOLL_WRITE : 0;
+	unsigned int gup = write ? FOLL_WRITE : 0;
+	struct page **pages;
 	u64 uaddr;
 	u32 part;
 	int n, i, got;
@@ -33,12 +47,12 @@ static int vl_data_pin_seg(struct vl_slot *s, const struct vl_mem *mem,
 		if (!part)
 			return -EFAULT;
 		n = DIV_ROUND_UP((uaddr & ~PAGE_MASK) + part, PAGE_SIZE);
-		if (*nents + n > VL_MAX_DATA_SG_NENTS)
+		if (*nents + n > d->max)
 			return -E2BIG;
-		got = pin_user_pages_fast(uaddr & PAGE_MASK, n, gup,
-					  &s->pages[s->nr_pages]);
+		pages = &d->pages[*d->nr_pages];
+		got = pin_user_pages_fast(uaddr & PAGE_MASK, n, gup, pages);
 		if (got > 0)
-			s->nr_pages += got;
+			*d->nr_pages += got;
 		if (got != n)
 			return got < 0 ? got : -EFAULT;
 		for (i = 0; i < n; i++) {
@@ -46,9 +60,8 @@ static int vl_data_pin_seg(struct vl_slot *s, const struct vl_mem *mem,
 			u32 bytes = min_t(u32, part, PAGE_SIZE - off);
 
 			/* A slot is reused: clear an old end mark. */
-			sg_unmark_end(&s->sgl[*nents]);
-			sg_set_page(&s->sgl[*nents], s->pages[s->nr_pages - n + i],
-				    bytes, off);
+			sg_unmark_end(&d->sgl[*nents]);
+			sg_set_page(&d->sgl[*nents], pages[i], bytes, off);
 			(*nents)++;
 			part -= bytes;
 			len -= bytes;
@@ -68,6 +81,10 @@ static int vl_data_pin_seg(struct vl_slot *s, const struct vl_mem *mem,
 static int vl_data_pin(struct vl_slot *s, const struct vl_mem *mem,
 		       unsigned int *nents)
 {
+	struct vl_pin_dst d = {
+		.sgl = s->sgl, .pages = s->pages, .nr_pages = &s->nr_pages,
+		.max = VL_MAX_DATA_SG_NENTS,
+	};
 	struct vl_chain_pos pos = s->req.data;
 	struct vl_seg seg;
 	int ret;
@@ -75,7 +92,8 @@ static int vl_data_pin(struct vl_slot *s, const struct vl_mem *mem,
 	while (vl_chain_next_seg(&s->chain, &pos, &seg)) {
 		if ((seg.gpa | seg.len) & (SECTOR_SIZE - 1))
 			return -EXDEV;
-		ret = vl_data_pin_seg(s, mem, seg.gpa, seg.len, nents);
+		ret = vl_data_pin_seg(&d, mem, s->data_in, seg.gpa, seg.len,
+				      nents);
 		if (ret)
 			return ret;
 	}
@@ -205,3 +223,58 @@ int vl_data_map(struct vl_slot *s, const struct vl_mem *mem,
 	return vl_data_bounce(s, mem, nents);
 }
 
+/**
+ * vl_data_map_prot() - give LIO a scatterlist over a command's protection
+ *			information (T10 PI)
+ * @s: the slot, with its request parsed and its data mapped
+ *     (vl_data_map(), which may drop what the slot holds: call it first)
+ * @mem: guest memory
+ * @nents: set to the number of entries of @s->prot_sgl; 0 without
+ *	   protection bytes
+ *
+ * The guest's pages are pinned into the slot's preallocated @s->prot_sgl:
+ * nothing is allocated.  The bytes are those the core found before the
+ * data of the command's direction (@s->req.prot, @s->req.prot_len); a
+ * piece may end inside a buffer the data goes on in, and may start or end
+ * anywhere (fileio reads and writes them with the VFS, LIO's DIF checks
+ * through kmap): no alignment is asked.  There is no copy fallback:
+ * protection bytes in memory that cannot be pinned are refused.
+ *
+ * Return: 0; -EMSGSIZE if the bytes exceed VL_MAX_PROT_BYTES or are
+ * scattered over more than VL_MAX_PROT_SG_NENTS pieces of pages;
+ * pinning's error.  On failure the caller drops what the slot holds
+ * (vl_slot_drop_pages()).
+ */
+int vl_data_map_prot(struct vl_slot *s, const struct vl_mem *mem,
+		     unsigned int *nents)
+{
+	struct vl_pin_dst d = {
+		.sgl = s->prot_sgl, .pages = s->prot_pages,
+		.nr_pages = &s->nr_prot_pages, .max = VL_MAX_PROT_SG_NENTS,
+	};
+	struct vl_chain_pos pos = s->req.prot;
+	u32 left = s->req.prot_len;
+	struct vl_seg seg;
+	int ret;
+
+	*nents = 0;
+	s->nr_prot_pages = 0;
+	if (!left)
+		return 0;
+	if (left > VL_MAX_PROT_BYTES)
+		return -EMSGSIZE;
+	while (vl_chain_next_part(&s->chain, &pos, &left, &seg)) {
+		ret = vl_data_pin_seg(&d, mem, s->data_in, seg.gpa, seg.len,
+				      nents);
+		if (ret)
+			return ret == -E2BIG ? -EMSGSIZE : ret;
+	}
+	/*
+	 * The core checked that the chain holds them, so this cannot happen;
+	 * no WARN on a path a guest drives, all the same.
+	 */
+	if (left || !*nents)
+		return -EFAULT;
+	sg_mark_end(&s->prot_sgl[*nents - 1]);
+	return 0;
+}

@@ -21,13 +21,17 @@
 
 #include "vl_device.h"
 
-/* What we offer; VHOST_F_LOG_ALL: dirty logging for migration (vl_log.c). */
+/*
+ * What we offer; VHOST_F_LOG_ALL: dirty logging for migration (vl_log.c);
+ * VIRTIO_SCSI_F_T10_PI: protection information (vl_io.c, vl_data.c).
+ */
 #define VL_FEATURES	(BIT_ULL(VL_VIRTIO_F_VERSION_1) |		\
 			 BIT_ULL(VL_VIRTIO_F_ANY_LAYOUT) |		\
 			 BIT_ULL(VL_VIRTIO_F_INDIRECT_DESC) |		\
 			 BIT_ULL(VL_VIRTIO_F_EVENT_IDX) |		\
 			 BIT_ULL(VL_VIRTIO_F_NOTIFY_ON_EMPTY) |		\
 			 BIT_ULL(VL_VIRTIO_SCSI_F_HOTPLUG) |		\
+			 BIT_ULL(VL_VIRTIO_SCSI_F_T10_PI) |		\
 			 BIT_ULL(VHOST_F_LOG_ALL))
 
 struct workqueue_struct *vl_wq;

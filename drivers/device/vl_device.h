@@ -75,6 +75,18 @@
  */
 #define VL_MAX_SEGS		1024
 
+/*
+ * T10 protection information (VIRTIO_SCSI_F_T10_PI): the bytes one command
+ * may carry are bounded by the data a slot takes, 8 bytes per 512-byte
+ * block of VL_MAX_DATA_SG_NENTS pages (128 KiB with 4 KiB pages), and
+ * they are pinned into at most VL_MAX_PROT_SG_NENTS scatterlist entries
+ * (a contiguous 128 KiB spans 33 pages; a guest that scatters its
+ * protection bytes wider is refused).  Preallocated per request queue
+ * slot: about 2.5 KiB.
+ */
+#define VL_MAX_PROT_BYTES	(VL_MAX_DATA_SG_NENTS * PAGE_SIZE / 64)
+#define VL_MAX_PROT_SG_NENTS	64
+
 /* Buffers of a control queue request: header and response, maybe split. */
 #define VL_CTL_MAX_SEGS		16
 
@@ -235,6 +247,15 @@ enum vl_slot_state {
  * @nr_pages: pages held for this command
  * @bounce: the data goes through copies (see vl_data_map())
  * @copy_pages: pages of the device's copy budget this command holds
+ * @prot_sgl: scatterlist over the protection information (T10 PI), the
+ *	      guest's pages pinned: VL_MAX_PROT_SG_NENTS entries, allocated
+ *	      with the slot and freed with it (vl_slots_free(), never while
+ *	      LIO may hold the command)
+ * @prot_pages: the pinned pages of @prot_sgl, @nr_prot_pages of them;
+ *		unpinned by vl_slot_drop_pages(), at the last vl_slot_put()
+ *		(after LIO's release_cmd) or when the command never reached
+ *		LIO
+ * @nr_prot_pages: pages held in @prot_pages
  * @lun_depth: the LUN the command counts on (vl_io_lun_count()), or NULL;
  *	       uncounted by the last vl_slot_put()
  * @data_in: the guest's data is written by the device (pages get dirtied)
@@ -278,6 +299,9 @@ struct vl_slot {
 	unsigned int		nr_pages;
 	bool			bounce;
 	unsigned int		copy_pages;
+	struct scatterlist	*prot_sgl;
+	struct page		**prot_pages;
+	unsigned int		nr_prot_pages;
 	struct vl_lun_depth	*lun_depth;
 	bool			data_in;
 	bool			tmf;
@@ -529,6 +553,16 @@ static inline bool vl_logging(const struct vl_dev *dev)
 	return (dev->features & BIT_ULL(VHOST_F_LOG_ALL)) && dev->log_base;
 }
 
+/*
+ * VIRTIO_SCSI_F_T10_PI was negotiated: request headers carry the PI
+ * counts.  dev->features changes only with every queue stopped
+ * (vl_set_features()), so a worker reads it without a lock.
+ */
+static inline bool vl_t10_pi(const struct vl_dev *dev)
+{
+	return dev->features & BIT_ULL(VL_VIRTIO_SCSI_F_T10_PI);
+}
+
 /* The vl_dev.resets bucket of a target and LUN. */
 static inline u8 vl_reset_bucket(u8 target, u16 lun)
 {
@@ -551,6 +585,8 @@ int vl_data_map(struct vl_slot *s, const struct vl_mem *mem,
 		unsigned int *nents);
 int vl_data_copy(struct vl_slot *s, const struct vl_mem *mem, u32 bytes,
 		 bool to_pages);
+int vl_data_map_prot(struct vl_slot *s, const struct vl_mem *mem,
+		     unsigned int *nents);
 
 /* vl_io.c */
 void vl_io_service(struct vl_vq *vq);

@@ -4,7 +4,9 @@
  *
  * Per request, on the queue's worker: pop a chain (portable core), parse
  * the request (portable core), find the TPG by the target byte, pin the
- * guest's data pages into the slot's scatterlist, and submit the se_cmd.
+ * guest's data pages into the slot's scatterlist (and, with T10 PI, the
+ * protection bytes into the slot's protection scatterlist), and submit
+ * the se_cmd.
  * LIO completes it from wherever it likes; the fabric hook pushes the slot
  * on the queue's done list and the worker writes the response, hands the
  * chain back and signals the guest once per batch.  Nothing here takes a
@@ -76,7 +78,7 @@ static void vl_io_answer_cmd(struct vl_vq *vq, struct vl_slot *s)
 {
 	struct se_cmd *se = &s->vcmd.se_cmd;
 	struct vl_vscsi_cmd_resp r;
-	u32 resid = 0, data_in = 0;
+	u32 resid = 0, data_in = 0, prot_in = 0;
 	u8 resp = VL_VSCSI_S_OK;
 	u8 status = s->aborted ? 0 : vl_io_status(s);
 
@@ -90,12 +92,16 @@ static void vl_io_answer_cmd(struct vl_vq *vq, struct vl_slot *s)
 	 * used.len must not count bytes we did not write (virtio 2.7.8): LIO
 	 * reports no transfer count for a failed command, so only a GOOD
 	 * read counts its data: the buffer less an underflow's residual (an
-	 * overflow's is what the buffer lacked).
+	 * overflow's is what the buffer lacked), and its protection bytes,
+	 * which LIO wrote in full (vl_io_prot_ok()).
 	 */
 	if (s->data_in && resp == VL_VSCSI_S_OK && status == SAM_STAT_GOOD) {
 		data_in = s->req.data_len;
 		if (se->se_cmd_flags & SCF_UNDERFLOW_BIT)
 			data_in -= min(resid, data_in);
+		/* A PROTECT field cut data_length without an underflow. */
+		data_in = min(data_in, se->data_length);
+		prot_in = s->req.prot_len;
 	}
 
 	if (s->bounce && data_in &&
@@ -104,13 +110,15 @@ static void vl_io_answer_cmd(struct vl_vq *vq, struct vl_slot *s)
 		vl_vscsi_fill_cmd_resp(&r, VL_VSCSI_S_TARGET_FAILURE, 0, NULL,
 				       0, 0);
 		data_in = 0;
+		prot_in = 0;
 	} else {
 		vl_vscsi_fill_cmd_resp(&r, resp, status, s->vcmd.sense_buf,
 				       se->scsi_sense_length, resid);
 	}
 	vl_stats_answer(vq, &s->chain, &r);
 	if (vl_vscsi_put_cmd_resp(&s->chain, vq->dev->mem, &r) ||
-	    vl_vq_add_used(vq, &s->chain, vl_vscsi_cmd_used_len(data_in)))
+	    vl_vq_add_used(vq, &s->chain,
+			   vl_vscsi_cmd_used_len(prot_in + data_in)))
 		vl_vq_fail(vq, -EFAULT);
 }
 
@@ -210,15 +218,18 @@ static int vl_task_attr(u8 attr)
  * sets the residual, but its fileio and iblock backends walk the whole
  * scatterlist: fileio then fails the command, iblock reads blocks past the
  * range.  End the list at data_length; the pages after it stay the slot's.
+ * LIO also cuts data_length to the CDB's blocks without an underflow when
+ * the CDB's PROTECT field is set (sbc_check_prot(): transports whose data
+ * includes the protection bytes), whatever the buffers: so the list is
+ * cut whenever it is longer than data_length, underflow or not.
  */
-static void vl_io_trim_sgl(struct se_cmd *se)
+static void vl_io_trim_sgl(struct se_cmd *se, u32 buf_len)
 {
 	struct scatterlist *sg;
 	u32 left = se->data_length;
 	unsigned int i;
 
-	if (!(se->se_cmd_flags & SCF_UNDERFLOW_BIT) || !se->t_data_nents ||
-	    !left)
+	if (left >= buf_len || !se->t_data_nents || !left)
 		return;
 	for_each_sg(se->t_data_sg, sg, se->t_data_nents, i) {
 		if (sg->length >= left) {
@@ -320,6 +331,72 @@ static bool vl_io_lun_refused(struct vl_vq *vq, struct vl_slot *s,
 }
 
 /*
+ * Map a command's data, then its protection information (in that order:
+ * the data's copy fallback drops what the slot holds).  Return: 0, or an
+ * error vl_io_map_failed() answers.
+ */
+static int vl_io_map(struct vl_vq *vq, struct vl_slot *s,
+		     unsigned int *nents, unsigned int *prot_nents)
+{
+	int ret;
+
+	*prot_nents = 0;
+	ret = vl_data_map(s, vq->dev->mem, nents);
+	if (!ret)
+		ret = vl_data_map_prot(s, vq->dev->mem, prot_nents);
+	return ret;
+}
+
+/* Answer a command whose buffers could not be mapped (vl_io_map()). */
+static void vl_io_map_failed(struct vl_vq *vq, struct vl_slot *s, int ret)
+{
+	vl_slot_drop_pages(s);
+	if (ret == -E2BIG) {
+		/* INVALID FIELD IN CDB: more data than LIO takes. */
+		vl_io_reject(vq, &s->chain, 0x24);
+	} else if (ret == -EMSGSIZE) {
+		/* Protection bytes beyond what a slot takes: malformed. */
+		vl_io_answer(vq, &s->chain, VL_VSCSI_S_FAILURE, 0, NULL, 0);
+	} else if (ret == -ENOMEM) {
+		/*
+		 * No pages to copy through: TASK SET FULL, which a guest
+		 * requeues (a busy response costs a retry).
+		 */
+		vl_io_answer(vq, &s->chain, VL_VSCSI_S_OK,
+			     SAM_STAT_TASK_SET_FULL, NULL, 0);
+	} else {
+		vl_io_answer(vq, &s->chain, VL_VSCSI_S_TARGET_FAILURE, 0, NULL,
+			     0);
+	}
+}
+
+/*
+ * T10 PI: LIO parsed the CDB (target_submit_prep()) and decided how many
+ * protection bytes the command moves (se->prot_length, from the CDB's
+ * block count and the backstore's or the session's protection type) and
+ * what it does with them (se->prot_op, from the CDB's opcode and PROTECT
+ * field).  Protection bytes the guest sent must be exactly those: LIO
+ * reads or writes prot_length bytes through our scatterlist, and fewer in
+ * it would make LIO touch memory we do not own.  And LIO must only read
+ * the bytes of a data-out command: their pages are pinned for reading
+ * (vl_data_map_prot()), so DOUT_INSERT, where LIO generates the tuples
+ * into the list, and a DIN_* operation (a READ CDB with data-out buffers)
+ * are refused too; a data-in command's pages are writable, any DIN_*
+ * will do.  A guest that sent no protection bytes leaves LIO to use (and
+ * allocate) protection buffers of its own, as for a guest without T10 PI.
+ */
+static bool vl_io_prot_ok(const struct se_cmd *se, const struct vl_slot *s)
+{
+	u32 ops = s->data_in ? TARGET_PROT_DIN_PASS | TARGET_PROT_DIN_INSERT |
+			       TARGET_PROT_DIN_STRIP :
+			       TARGET_PROT_DOUT_PASS | TARGET_PROT_DOUT_STRIP;
+
+	if (!s->req.prot_len)
+		return true;
+	return (se->prot_op & ops) && se->prot_length == s->req.prot_len;
+}
+
+/*
  * Submit a parsed request of a slot.  Return: true if LIO has it; false if
  * it was answered here and the slot is the caller's to put.
  */
@@ -329,7 +406,7 @@ static bool vl_io_submit(struct vl_vq *vq, struct vl_slot *s,
 	struct se_cmd *se = &s->vcmd.se_cmd;
 	struct vl_vscsi_req *req = &s->req;
 	enum dma_data_direction dir = DMA_NONE;
-	unsigned int nents = 0;
+	unsigned int nents = 0, prot_nents = 0;
 	int ret;
 
 	s->data_in = req->dir == VL_VSCSI_DIR_FROM_DEV;
@@ -342,23 +419,9 @@ static bool vl_io_submit(struct vl_vq *vq, struct vl_slot *s,
 	if (vl_io_lun_refused(vq, s, tpg, dir))
 		return false;
 
-	ret = vl_data_map(s, vq->dev->mem, &nents);
+	ret = vl_io_map(vq, s, &nents, &prot_nents);
 	if (ret) {
-		vl_slot_drop_pages(s);
-		if (ret == -E2BIG) {
-			/* INVALID FIELD IN CDB: more data than LIO takes. */
-			vl_io_reject(vq, &s->chain, 0x24);
-		} else if (ret == -ENOMEM) {
-			/*
-			 * No pages to copy through: TASK SET FULL, which a
-			 * guest requeues (a busy response costs a retry).
-			 */
-			vl_io_answer(vq, &s->chain, VL_VSCSI_S_OK,
-				     SAM_STAT_TASK_SET_FULL, NULL, 0);
-		} else {
-			vl_io_answer(vq, &s->chain, VL_VSCSI_S_TARGET_FAILURE,
-				     0, NULL, 0);
-		}
+		vl_io_map_failed(vq, s, ret);
 		return false;
 	}
 	if (static_branch_unlikely(&vl_null_io) && vl_vscsi_cdb_is_rw(req->cdb)) {
@@ -381,9 +444,18 @@ static bool vl_io_submit(struct vl_vq *vq, struct vl_slot *s,
 	vl_stats_submitted(vq, s);
 	/* On failure LIO completes the command with a CHECK CONDITION. */
 	if (target_submit_prep(se, req->cdb, nents ? s->sgl : NULL, nents,
-			       NULL, 0, NULL, 0, GFP_KERNEL))
+			       NULL, 0, prot_nents ? s->prot_sgl : NULL,
+			       prot_nents, GFP_KERNEL))
 		return true;
-	vl_io_trim_sgl(se);
+	if (!vl_io_prot_ok(se, s)) {
+		/*
+		 * As LIO answers a data transfer longer than the CDB's:
+		 * ILLEGAL REQUEST, INVALID FIELD IN CDB.  Nothing ran yet.
+		 */
+		transport_generic_request_failure(se, TCM_INVALID_CDB_FIELD);
+		return true;
+	}
+	vl_io_trim_sgl(se, req->data_len);
 	ret = vl_target_submit(se);
 	if (ret) {
 		/*
@@ -473,7 +545,8 @@ static int vl_io_one(struct vl_vq *vq)
 	}
 	vl_stats_taken(vq, s);
 
-	ret = vl_vscsi_parse_cmd(&s->chain, dev->mem, &s->req);
+	ret = vl_vscsi_parse_cmd_pi(&s->chain, dev->mem, vl_t10_pi(dev),
+				    &s->req);
 	switch (ret) {
 	case 0:
 		break;
@@ -482,6 +555,8 @@ static int vl_io_one(struct vl_vq *vq)
 		goto done;
 	case -EBADMSG:
 	case -EOPNOTSUPP:
+	case -EPROTO:	/* T10 PI: a count for the other direction */
+	case -ERANGE:	/* T10 PI: more protection bytes than buffers */
 		vl_io_answer(vq, &s->chain, VL_VSCSI_S_FAILURE, 0, NULL, 0);
 		goto done;
 	case -EMSGSIZE:	/* CDB longer than the request: INVALID FIELD IN CDB */

@@ -36,6 +36,8 @@ void vl_slots_free(struct vl_vq *vq)
 		kvfree(vq->slots[i].segs);
 		kvfree(vq->slots[i].sgl);
 		kvfree(vq->slots[i].pages);
+		kvfree(vq->slots[i].prot_sgl);
+		kvfree(vq->slots[i].prot_pages);
 	}
 	kvfree(vq->slots);
 	kvfree(vq->full.segs);
@@ -86,8 +88,15 @@ int vl_slots_alloc(struct vl_vq *vq)
 			s->pages = kvcalloc(VL_MAX_DATA_SG_NENTS,
 					    sizeof(*s->pages),
 					    GFP_KERNEL_ACCOUNT);
+			s->prot_sgl = kvcalloc(VL_MAX_PROT_SG_NENTS,
+					       sizeof(*s->prot_sgl),
+					       GFP_KERNEL_ACCOUNT);
+			s->prot_pages = kvcalloc(VL_MAX_PROT_SG_NENTS,
+						 sizeof(*s->prot_pages),
+						 GFP_KERNEL_ACCOUNT);
 		}
-		if (!s->segs || (!ctl && (!s->sgl || !s->pages))) {
+		if (!s->segs || (!ctl && (!s->sgl || !s->pages ||
+					  !s->prot_sgl || !s->prot_pages))) {
 			vl_slots_free(vq);
 			return -ENOMEM;
 		}
@@ -160,11 +169,18 @@ void vl_slot_submitted(struct vl_slot *s)
 
 /**
  * vl_slot_drop_pages() - unpin the guest's pages, or free our copies
- * @s: the slot; no LIO command uses its scatterlist (not yet or no more)
+ * @s: the slot; no LIO command uses its scatterlists (not yet or no more)
+ *
+ * Also unpins the protection information's pages (@s->prot_pages).
  */
 void vl_slot_drop_pages(struct vl_slot *s)
 {
 	unsigned int i;
+
+	if (s->nr_prot_pages)
+		unpin_user_pages_dirty_lock(s->prot_pages, s->nr_prot_pages,
+					    s->data_in);
+	s->nr_prot_pages = 0;
 
 	if (s->bounce) {
 		for (i = 0; i < s->nr_pages; i++)
@@ -320,6 +336,19 @@ static void vl_slot_done(struct vl_slot *s)
 	vl_vq_queue_work(vq);
 }
 
+/*
+ * A CHECK CONDITION LIO built itself that it logs with an unrate-limited
+ * pr_err() and that a guest chooses: ILLEGAL REQUEST (its CDB parser and
+ * emulation), and the T10 PI checks (ASC 0x10: LIO's DIF verification logs
+ * every guard, application or reference tag that does not match, and a
+ * T10 PI guest writes whatever tuples it likes).
+ */
+static bool vl_dev_cmd_refused(const u8 *sense, u32 len)
+{
+	return vl_vscsi_sense_key(sense, len) == ILLEGAL_REQUEST ||
+	       vl_vscsi_sense_asc(sense, len) == VL_VSCSI_ASC_PI_CHECK;
+}
+
 void vl_dev_cmd_complete(struct vl_cmd *cmd)
 {
 	struct se_cmd *se = &cmd->se_cmd;
@@ -328,8 +357,7 @@ void vl_dev_cmd_complete(struct vl_cmd *cmd)
 	/* Counted for vl_io_held(): LIO logged it, most likely. */
 	if (unlikely(se->scsi_status == SAM_STAT_CHECK_CONDITION) &&
 	    (se->se_cmd_flags & SCF_EMULATED_TASK_SENSE) &&
-	    vl_vscsi_sense_key(cmd->sense_buf, se->scsi_sense_length) ==
-	    ILLEGAL_REQUEST)
+	    vl_dev_cmd_refused(cmd->sense_buf, se->scsi_sense_length))
 		atomic_inc(&s->vq->dev->refused);
 	vl_slot_done(s);
 }

@@ -256,6 +256,18 @@ static int vl_tpg_check_false(struct se_portal_group *se_tpg)
 	return 0;
 }
 
+/*
+ * attrib/fabric_prot_type, for a backstore without protection of its own.
+ * LIO asks when it registers a session (target_setup_session(), from
+ * writing the nexus attribute): a change applies to the next nexus, never
+ * to the one open.  LIO also keeps the first non-zero answer in the
+ * initiator's node ACL (se_node_acl.saved_prot_type) and uses it for
+ * every later session of that ACL without asking again; as demo mode
+ * ACLs are cached (vl_tpg_check_true()), lowering or changing a non-zero
+ * value needs the ACL gone too (a new initiator name, or an explicit ACL
+ * deleted and created again).  The session offers DIN_PASS | DOUT_PASS
+ * (vl_configfs.c): protection bytes pass between the guest and LIO.
+ */
 static int vl_tpg_check_prot_fabric_only(struct se_portal_group *se_tpg)
 {
 	return READ_ONCE(to_vl_tpg(se_tpg)->fabric_prot_type);

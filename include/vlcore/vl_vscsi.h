@@ -10,8 +10,7 @@
  * We do not offer VIRTIO_SCSI_F_INOUT (bidirectional commands), and
  * cdb_size and sense_size are fixed at their defaults of 32 and 96, like
  * the in-tree vhost_scsi.  The request header of VIRTIO_SCSI_F_T10_PI is
- * parsed (vl_vscsi_parse_cmd_pi()), but the device does not offer the
- * feature yet.
+ * parsed by vl_vscsi_parse_cmd_pi().
  */
 #ifndef VL_VSCSI_H
 #define VL_VSCSI_H
@@ -306,6 +305,10 @@ struct vl_vscsi_req {
 u32 vl_vscsi_cdb_size(const u8 *cdb);
 bool vl_vscsi_cdb_is_rw(const u8 *cdb);
 int vl_vscsi_sense_key(const u8 *sense, u32 len);
+int vl_vscsi_sense_asc(const u8 *sense, u32 len);
+
+/* ASC of the logical block guard, application and reference tag checks. */
+#define VL_VSCSI_ASC_PI_CHECK		0x10
 int vl_vscsi_parse_cmd(const struct vl_chain *c, const struct vl_mem *m,
 		       struct vl_vscsi_req *req);
 int vl_vscsi_parse_cmd_pi(const struct vl_chain *c, const struct vl_mem *m,

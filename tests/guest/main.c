@@ -12,7 +12,7 @@
 #include "vl-guest.h"
 
 static const char usage[] =
-"usage: vl-guest --wwpn WWPN [options] suite|bench|events|safety|malformed|depth|raw\n"
+"usage: vl-guest --wwpn WWPN [options] suite|bench|events|safety|malformed|depth|pi|raw\n"
 "       vl-guest --dev /dev/sgN --cdb HEX [--dout SPEC|--din N] sgio\n"
 "       vl-guest --dev /dev/sgN --cmds FILE sgio\n"
 "  --dev PATH          vhost-scsi character device (/dev/vhost-scsi)\n"
@@ -84,6 +84,10 @@ static const char usage[] =
 "  --limit N           the in-flight limit of --lun (0: none expected)\n"
 "  --other-lun L       the LUN that must keep flowing\n"
 "  --other-target T    its target (--target)\n"
+"pi (T10 PI: negotiates VIRTIO_SCSI_F_T10_PI; --target/--lun must be a\n"
+"  backstore with protection type 1 and 512-byte blocks; see\n"
+"  guest-driver.md): protected WRITE/READ, a corrupted guard, counts\n"
+"  that do not fit\n"
 "raw (one CDB through the vhost device, on --target/--lun), sgio (the\n"
 "same through SG_IO on --dev): one RESULT line (see guest-driver.md)\n"
 "  --cdb HEX           the CDB, 6 to 32 hex bytes\n"
@@ -307,7 +311,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
 		parse_opt(&o, c == 'h' ? O_HELP : c, optarg);
 	if (optind != argc - 1)
-		die("give one mode: suite, bench, events, safety, malformed, depth, raw or sgio%s",
+		die("give one mode: suite, bench, events, safety, malformed, depth, pi, raw or sgio%s",
 		    "");
 	mode = argv[optind];
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -328,6 +332,8 @@ int main(int argc, char **argv)
 		return run_malformed(&o);
 	if (!strcmp(mode, "depth"))
 		return run_depth(&o);
+	if (!strcmp(mode, "pi"))
+		return run_pi(&o);
 	if (!strcmp(mode, "raw"))
 		return run_rawcdb(&o, false);
 	die("unknown mode '%s'", mode);

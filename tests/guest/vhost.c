@@ -51,6 +51,8 @@ static uint64_t wanted_features(const struct vl_opts *o)
 		f |= BIT(VIRTIO_F_ANY_LAYOUT);
 	if (o->hotplug)
 		f |= BIT(VIRTIO_SCSI_F_HOTPLUG);
+	if (o->t10_pi)
+		f |= BIT(VIRTIO_SCSI_F_T10_PI);
 	return f;
 }
 

@@ -44,6 +44,7 @@ struct vl_opts {
 	bool secret_mem;		/* RAM from memfd_secret(2) */
 	bool odd_mem;			/* table entries not whole pages */
 	bool event_idx, indirect, any_layout, version_1, hotplug;
+	bool t10_pi;			/* VIRTIO_SCSI_F_T10_PI (pi mode) */
 	int bad_target_resp;		/* expected virtio response */
 	bool unknown_lun_bad_target;	/* else: CHECK CONDITION */
 	bool extra_layouts;		/* layouts that upset in-tree 6.12 */
@@ -387,6 +388,7 @@ int run_events(const struct vl_opts *o);
 int run_safety(const struct vl_opts *o);
 int run_malformed(const struct vl_opts *o);
 int run_depth(const struct vl_opts *o);
+int run_pi(const struct vl_opts *o);
 int run_rawcdb(const struct vl_opts *o, bool sgio);
 
 #endif

@@ -438,6 +438,30 @@ TEST(cdb_is_rw)
 	assert_int_equal(n, 8);
 }
 
+TEST(sense_asc_formats)
+{
+	/* LOGICAL BLOCK GUARD CHECK FAILED, fixed and descriptor format. */
+	u8 fixed[18] = { 0x70, 0, 0x0b, 0, 0, 0, 0, 10, [12] = 0x10, 0x01 };
+	u8 desc[8] = { 0x72, 0x0b, 0x10, 0x01 };
+
+	assert_int_equal(vl_vscsi_sense_asc(fixed, sizeof(fixed)), 0x10);
+	assert_int_equal(vl_vscsi_sense_asc(fixed, 13), 0x10);
+	assert_int_equal(vl_vscsi_sense_asc(fixed, 12), -1);
+	fixed[0] = 0xf1;	/* VALID bit, deferred error */
+	assert_int_equal(vl_vscsi_sense_asc(fixed, sizeof(fixed)), 0x10);
+	assert_int_equal(vl_vscsi_sense_asc(desc, sizeof(desc)), 0x10);
+	assert_int_equal(vl_vscsi_sense_asc(desc, 3), 0x10);
+	assert_int_equal(vl_vscsi_sense_asc(desc, 2), -1);
+	desc[0] = 0x73;
+	desc[2] = 0x24;
+	assert_int_equal(vl_vscsi_sense_asc(desc, sizeof(desc)), 0x24);
+	assert_int_equal(vl_vscsi_sense_asc(desc, 0), -1);
+	desc[0] = 0x7f;		/* vendor specific */
+	assert_int_equal(vl_vscsi_sense_asc(desc, sizeof(desc)), -1);
+	desc[0] = 0x00;
+	assert_int_equal(vl_vscsi_sense_asc(desc, sizeof(desc)), -1);
+}
+
 TEST(cdb_size_by_group)
 {
 	/* Linux's scsi_command_size_tbl, groups 0 to 7. */
@@ -1363,6 +1387,7 @@ int main(void)
 		T(cdb_size_by_group),
 		T(cdb_is_rw),
 		T(sense_key_formats),
+		T(sense_asc_formats),
 		T(parse_cmd_accepts_normal_cdbs),
 		T(parse_cmd_accepts_vendor_cdbs),
 		T(parse_cmd_accepts_varlen_that_fits),

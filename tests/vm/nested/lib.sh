@@ -26,13 +26,13 @@ NESTED_BINS="/usr/bin/fio /usr/bin/sg_inq /usr/bin/sg_readcap /usr/bin/sg_luns /
 
 # nested_initrd: $NESTED/initramfs.cpio: busybox, tests/vm/nested/init,
 # guest.sh (with the eh-guest.sh it sources), demo-guest.sh,
-# migrate-guest.sh and their common.sh, tests/vm/lib.sh, $NESTED_BINS
-# (fio, sg3_utils' sg_inq, sg_readcap, sg_luns and sg_reset) with every
-# library ldd names, at the same paths (the stage holds symlinks, cpio -L
-# stores the files), and the modules for virtio-pci, 9p over virtio,
-# virtio_scsi and sd_mod (decompressed: busybox insmod cannot read .ko.xz)
-# in dependency order.  Not compressed: ~90 MB (fio links ceph, gluster,
-# rdma...), which the nested kernel copies faster than it could inflate
+# migrate-guest.sh, pi-guest.sh and their common.sh, tests/vm/lib.sh,
+# $NESTED_BINS (fio, sg3_utils' sg_inq, sg_readcap, sg_luns and sg_reset)
+# with every library ldd names, at the same paths (the stage holds
+# symlinks, cpio -L stores the files), and the modules for virtio-pci, 9p
+# over virtio, virtio_scsi and sd_mod, and any in $NESTED_MODS_EXTRA
+# (decompressed: busybox insmod cannot read .ko.xz) in dependency order.
+# Not compressed: ~90 MB (fio links ceph, gluster, rdma...), which the nested kernel copies faster than it could inflate
 # it, and which spares it every exec over 9p (seconds each, two levels of
 # TCG down).
 nested_initrd() {
@@ -45,6 +45,7 @@ nested_initrd() {
 	cp "$VL_REPO/tests/vm/nested/guest.sh" "$VL_REPO/tests/vm/nested/demo-guest.sh" \
 		"$VL_REPO/tests/vm/nested/migrate-guest.sh" \
 		"$VL_REPO/tests/vm/nested/eh-guest.sh" \
+		"$VL_REPO/tests/vm/nested/pi-guest.sh" \
 		"$VL_REPO/tests/vm/nested/common.sh" \
 		"$VL_REPO/tests/vm/lib.sh" "$_s/vl/" ||
 		return 1
@@ -55,8 +56,9 @@ nested_initrd() {
 	done | sort -u | while read -r _f; do
 		mkdir -p "$_s${_f%/*}" && ln -s "$_f" "$_s$_f" || exit 1
 	done || return 1
+	# shellcheck disable=SC2086
 	vl_collect_mods "$_s/mods" "$VL_NESTED_KROOT" "$VL_NESTED_ABI" virtio_pci 9pnet_virtio 9p \
-		virtio_scsi sd_mod || return 1
+		virtio_scsi sd_mod ${NESTED_MODS_EXTRA:-} || return 1
 	# -L: the archive holds the files the symlinks above point to.
 	(cd "$_s" && find . | cpio -o -H newc -L --quiet) >"$NESTED/initramfs.cpio"
 }
