@@ -92,6 +92,8 @@ command -v ceph-osd >/dev/null ||
 same "nothing of LIO, vhost or rbd loaded at the start" \
 	"$(grep -c -e '^target_core_' -e '^vhost_lio ' -e '^vhost_scsi ' -e '^rbd ' /proc/modules)" 0
 check "start a D-Bus system bus for targetcli" start_dbus
+# A host's loopback is up; the VM's init leaves it down (-nic none).
+check "the loopback is up (the cluster's network)" ip link set lo up
 check "install the modprobe.d alias file (as make install does)" vl_alias_conf
 # The VM's /var is an overlay on a 1 GiB tmpfs shared with /etc, /tmp...:
 # Ceph's data gets a tmpfs of its own (RAM; the OSD's file is sparse).
