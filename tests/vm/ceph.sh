@@ -9,9 +9,12 @@
 # verified I/O by the fake guest, and the teardown.  Not a [0-9]*.sh
 # test: make check does not run it (Ceph under TCG takes minutes);
 # scripts/ceph.sh (`make ceph`) does.  Two things are put before each
-# block: `sudo` as in test 25, and `rbd` with `-o noudev` for map and
-# unmap (the VM has no udev, and rbd waits for its events otherwise).
-# Each phase prints "TIME <phase> <seconds>".
+# block: `sudo` as a function that runs its arguments (we are root; also
+# where /usr/bin/sudo exists, so that sudo's commands find the next
+# function), and `rbd` with `-o noudev` for map and unmap (the VM has no
+# udev, and rbd waits for its events otherwise: seen hanging).  A block's
+# output goes to $R/ceph-<block>.out while it runs (visible from the host)
+# and into the log after it.  Each phase prints "TIME <phase> <seconds>".
 . "$VL_REPO/tests/vm/lib.sh"
 
 DB=$VL_REPO/scripts/doc-blocks.sh
@@ -33,15 +36,18 @@ phase() {
 cblock() {
 	_s=/tmp/ceph-$1.sh
 	{
-		echo 'command -v sudo >/dev/null 2>&1 || sudo() { "$@"; }'
+		# shellcheck disable=SC2016 # the block's text, not ours
+		echo 'sudo() { "$@"; }'
 		# shellcheck disable=SC2016 # the block's text, not ours
 		echo 'rbd() { case $1 in map|unmap) command rbd "$@" -o noudev ;; *) command rbd "$@" ;; esac; }'
 		"$DB" get "$VL_REPO/$GUIDE" "$1"
 	} >"$_s" || { fail "$GUIDE: block $1 not found"; return 1; }
 	echo "---- $GUIDE, block $1:"
 	sed '1,2d; s/^/    $ /' "$_s"
-	check "$GUIDE: block $1 runs as written" sh -c "cd '$VL_REPO' && sh -ex '$_s'"
+	(cd "$VL_REPO" && sh -ex "$_s") >"$R/ceph-$1.out" 2>&1
 	_r=$?
+	sed 's/^/    | /' "$R/ceph-$1.out"
+	same "$GUIDE: block $1 runs as written (exit status)" $_r 0
 	phase "$1"
 	return $_r
 }
