@@ -28,6 +28,10 @@
 #   make bench                in-tree vhost_scsi vs vhost_lio, one VM boot;
 #                             BENCH_ARGS="-k 6.1 -r 5" passes options
 #                             (Documentation/performance.md)
+#   make ceph                 the Ceph RBD recipe of the admin guide in a VM:
+#                             a single-node cluster, an RBD image as an
+#                             iblock LUN, verified I/O (scripts/ceph.sh;
+#                             CEPH_ARGS=6.1 for the other kernel)
 #   make clean
 #
 # Each kernel's objects go to build/<kernelrelease>/, so builds for several
@@ -39,7 +43,7 @@ TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 KREL = $(shell sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 BUILD = $(TOP)/build/$(KREL)
 
-.PHONY: all modules install dkms-install dkms-remove clean unit fuzz lint check check-debug demo bench
+.PHONY: all modules install dkms-install dkms-remove clean unit fuzz lint check check-debug demo bench ceph
 
 all: modules
 
@@ -116,6 +120,9 @@ demo:
 
 bench:
 	$(TOP)/scripts/bench.sh $(BENCH_ARGS)
+
+ceph:
+	$(TOP)/scripts/ceph.sh $(CEPH_ARGS)
 
 clean:
 	rm -rf $(TOP)/build

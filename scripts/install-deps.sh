@@ -18,6 +18,8 @@
 #                                     fetched so far ($VL_CACHE)
 #        install-deps.sh --kernel DIR only DIR/build-depends (fetch-kernels.sh
 #                                     calls this after each fetch)
+#        install-deps.sh --ceph       the host tools, every kernel, and
+#                                     Ceph's daemons and tools
 # Not root, it installs nothing: it names each missing package on one line
 # and fails.
 set -eu
@@ -31,12 +33,24 @@ targetcli-fb python3-rtslib-fb dbus fio sg3-utils strace libcmocka-dev clang
 libclang-rt-14-dev perl sparse shellcheck git dmsetup dkms libvirt-daemon
 libvirt-clients"
 
+# The single-node Ceph cluster of scripts/ceph.sh (tests/vm/ceph.sh):
+# ceph-common has the ceph, rbd and monmaptool commands.
+ceph_pkgs="ceph-mon ceph-mgr ceph-osd ceph-common"
+
 # Lines "<needed by>: <alternative> [| <alternative>...]" on stdin.
 wanted() {
 	if [ "${1:-}" = --kernel ]; then
-		[ $# -eq 2 ] || { echo "usage: $0 [--kernel DIR]" >&2; exit 2; }
+		[ $# -eq 2 ] || { echo "usage: $0 [--kernel DIR | --ceph]" >&2; exit 2; }
 		cat "$2/build-depends"
 		return
+	fi
+	if [ "${1:-}" = --ceph ]; then
+		for p in $ceph_pkgs; do
+			echo "ceph recipe: $p"
+		done
+	elif [ $# -gt 0 ]; then
+		echo "usage: $0 [--kernel DIR | --ceph]" >&2
+		exit 2
 	fi
 	for p in $host_pkgs; do
 		echo "vhost-lio: $p"

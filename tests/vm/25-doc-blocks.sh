@@ -174,6 +174,13 @@ gone "configfs teardown"
 scrub
 rm -f /etc/modprobe.d/vhost-lio.conf /etc/rtslib-fb-target/saveconfig.json
 
+# ---- admin guide: the Ceph RBD recipe ----
+# They need a Ceph cluster: tests/vm/ceph.sh (make ceph) runs them; here
+# their syntax only.
+for n in ceph-install ceph-cluster ceph-image ceph-export ceph-teardown; do
+	block $GUIDE $n
+done
+
 # ---- nothing marked is left out, nothing unmarked is unexplained ----
 for f in $README $GUIDE; do
 	left=

@@ -1,0 +1,148 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The Ceph RBD recipe of Documentation/admin-guide.md ("A distributed
+# backstore: Ceph RBD"), its blocks run as written (taken out of the
+# guide by scripts/doc-blocks.sh, as tests/vm/25-doc-blocks.sh does): a
+# single-node cluster on the loopback (monitor, manager, one BlueStore OSD
+# on a 1 GiB sparse file), a pool and an image, the image mapped by the
+# kernel's rbd driver and exported as an iblock LUN through vhost_lio,
+# verified I/O by the fake guest, and the teardown.  Not a [0-9]*.sh
+# test: make check does not run it (Ceph under TCG takes minutes);
+# scripts/ceph.sh (`make ceph`) does.  Two things are put before each
+# block: `sudo` as a function that runs its arguments (we are root; also
+# where /usr/bin/sudo exists, so that sudo's commands find the next
+# function), and `rbd` with `-o noudev` for map and unmap (the VM has no
+# udev, and rbd waits for its events otherwise: seen hanging).  A block's
+# output goes to $R/ceph-<block>.out while it runs (visible from the host)
+# and into the log after it.  Each phase prints "TIME <phase> <seconds>".
+. "$VL_REPO/tests/vm/lib.sh"
+
+DB=$VL_REPO/scripts/doc-blocks.sh
+GUIDE=Documentation/admin-guide.md
+W=naa.5001405c7cf84d6a
+T=$CFS/vhost/$W/tpgt_1
+T0=$(date +%s)
+TP=$T0
+
+# phase NAME: the seconds since the last phase ended.
+phase() {
+	_now=$(date +%s)
+	echo "TIME $1 $((_now - TP))"
+	TP=$_now
+}
+
+# cblock NAME: run block NAME of the guide with sh -ex in the source tree,
+# whatever its marker (test 25 only parses them: they need Ceph).
+cblock() {
+	_s=/tmp/ceph-$1.sh
+	{
+		# shellcheck disable=SC2016 # the block's text, not ours
+		echo 'sudo() { "$@"; }'
+		# shellcheck disable=SC2016 # the block's text, not ours
+		echo 'rbd() { case $1 in map|unmap) command rbd "$@" -o noudev ;; *) command rbd "$@" ;; esac; }'
+		"$DB" get "$VL_REPO/$GUIDE" "$1"
+	} >"$_s" || { fail "$GUIDE: block $1 not found"; return 1; }
+	echo "---- $GUIDE, block $1:"
+	sed '1,2d; s/^/    $ /' "$_s"
+	(cd "$VL_REPO" && sh -ex "$_s") >"$R/ceph-$1.out" 2>&1
+	_r=$?
+	sed 's/^/    | /' "$R/ceph-$1.out"
+	same "$GUIDE: block $1 runs as written (exit status)" $_r 0
+	phase "$1"
+	return $_r
+}
+
+# pgs_clean: every PG of the cluster is active+clean ("9 pgs: 9
+# active+clean; ..."), and health is HEALTH_OK.
+pgs_clean() {
+	ceph --connect-timeout 30 pg stat 2>/dev/null | grep -Eq '^([0-9]+) pgs: \1 active\+clean;' &&
+		[ "$(ceph --connect-timeout 30 health 2>/dev/null)" = HEALTH_OK ]
+}
+
+# wait_clean: until pgs_clean, shown every 10 s; given up when neither
+# `ceph pg stat` nor the OSD map changed for 300 s (no progress), not
+# after a fixed time (TCG speed varies).
+wait_clean() {
+	_last='' _same=0
+	while ! pgs_clean; do
+		_st="$(ceph --connect-timeout 30 pg stat 2>&1 | cut -c1-200) | $(ceph --connect-timeout 30 osd stat 2>&1 | cut -c1-200)"
+		if [ "$_st" = "$_last" ]; then
+			_same=$((_same + 10))
+		else
+			echo "waiting: $_st"
+			_last=$_st _same=0
+		fi
+		if [ $_same -ge 300 ]; then
+			echo "no progress for 300 s: $_st"
+			ceph -s 2>&1 | sed 's/^/    /'
+			return 1
+		fi
+		sleep 10
+	done
+}
+
+# ceph_procs: the Ceph daemons still running (zombies are not).
+ceph_procs() {
+	for _p in /proc/[0-9]*; do
+		case $(cat "$_p/comm" 2>/dev/null) in
+		ceph-mon|ceph-mgr|ceph-osd)
+			grep -q '^State:[[:space:]]*Z' "$_p/status" 2>/dev/null ||
+				echo "${_p#/proc/} $(cat "$_p/comm")" ;;
+		esac
+	done
+}
+
+command -v ceph-osd >/dev/null ||
+	skip "no ceph-osd: run scripts/install-deps.sh --ceph on the host"
+[ -x "$VLG" ] || { fail "tests/guest/vl-guest is built (make -C tests/guest on the host)"; exit 1; }
+same "nothing of LIO, vhost or rbd loaded at the start" \
+	"$(grep -c -e '^target_core_' -e '^vhost_lio ' -e '^vhost_scsi ' -e '^rbd ' /proc/modules)" 0
+check "start a D-Bus system bus for targetcli" start_dbus
+# A host's loopback is up; the VM's init leaves it down (-nic none).
+check "the loopback is up (the cluster's network)" ip link set lo up
+check "install the modprobe.d alias file (as make install does)" vl_alias_conf
+# The VM's /var is an overlay on a 1 GiB tmpfs shared with /etc, /tmp...:
+# Ceph's data gets a tmpfs of its own (RAM; the OSD's file is sparse).
+check "a tmpfs for /var/lib/ceph" sh -c 'mkdir -p /var/lib/ceph && mount -t tmpfs -o size=1536M ceph /var/lib/ceph'
+phase setup
+
+if cblock ceph-cluster && cblock ceph-image; then
+	check "the cluster is healthy: every PG active+clean, HEALTH_OK" wait_clean
+	phase healthy
+	ceph -s
+	same "rbd ls: the image" "$(rbd ls rbd 2>&1)" disk0
+	same "no rbd_data object yet (nothing written)" \
+		"$(rados -p rbd ls 2>&1 | grep -c '^rbd_data\.')" 0
+	if cblock ceph-export; then
+		same "rbd mapped as /dev/rbd0" "$(cat /sys/bus/rbd/devices/0/name 2>/dev/null)" disk0
+		check "$W/tpgt_1/lun/lun_0 links the iblock backstore" \
+			sh -c "readlink $T/lun/lun_0/* | grep -q 'core/iblock_[0-9]*/rbd0'"
+		same "the backstore's device is /dev/rbd0" \
+			"$(cat $CFS/core/iblock_*/rbd0/udev_path 2>/dev/null)" /dev/rbd0
+		check "tpgt_1 has a nexus" test -s $T/nexus
+		"$VLG" --dev "$VL_DEV" --wwpn $W --target 1 --lun 0 --expect-luns 0 \
+			--only rw --label "[ceph] " suite >/tmp/ceph-vlg.out 2>&1
+		_r=$?
+		cat /tmp/ceph-vlg.out
+		same "vl-guest verified I/O on the RBD LUN (suite --only rw) exit status" $_r 0
+		phase io
+		_n=$(rados -p rbd ls 2>&1 | grep -c '^rbd_data\.')
+		lt "the guest's writes reached the OSD: rbd_data objects in the pool ($_n)" 0 "$_n"
+		ceph df 2>&1 | head -n 12
+	fi
+fi
+
+cblock ceph-teardown
+same "no WWPN left" "$(count_wwpns $CFS/vhost)" 0
+same "vhost_lio unloaded" "$(grep -c '^vhost_lio ' /proc/modules)" 0
+same "no rbd device left" \
+	"$(find /sys/bus/rbd/devices -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)" 0
+same "no Ceph daemon left running" "$(ceph_procs)" ""
+check "LIO core unloads" lio_unload
+check "rbd and libceph unload" sh -c 'rmmod rbd && rmmod libceph'
+# Best effort, whatever failed above: nothing may outlive the test.
+{
+	ceph_procs | while read -r _p _c; do kill -9 "$_p"; done
+	umount /var/lib/ceph
+} >/dev/null 2>&1
+echo "TIME total $(($(date +%s) - T0))"
