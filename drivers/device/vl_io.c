@@ -447,10 +447,14 @@ static bool vl_io_submit(struct vl_vq *vq, struct vl_slot *s,
 			       NULL, 0, prot_nents ? s->prot_sgl : NULL,
 			       prot_nents, GFP_KERNEL))
 		return true;
-	if (!vl_io_prot_ok(se, s)) {
+	if (!vl_io_prot_ok(se, s) || se->data_length > req->data_len) {
 		/*
 		 * As LIO answers a data transfer longer than the CDB's:
 		 * ILLEGAL REQUEST, INVALID FIELD IN CDB.  Nothing ran yet.
+		 * LIO's data length exceeds the buffers only when a PROTECT
+		 * field set it from the CDB (sbc_check_prot(), after its
+		 * size check): the backend would move what the buffers hold
+		 * and answer GOOD, or allocate buffers of its own.
 		 */
 		transport_generic_request_failure(se, TCM_INVALID_CDB_FIELD);
 		return true;

@@ -26,6 +26,9 @@
  *   - a WRITE (of other data) whose guard is wrong in one block: CHECK
  *     CONDITION, ABORTED COMMAND, LOGICAL BLOCK GUARD CHECK FAILED (ASC
  *     0x10, ASCQ 0x01), and the blocks still read back as before;
+ *   - WRITE(10) WRPROTECT=1 from, and READ(10) RDPROTECT=1 into, a buffer
+ *     one block shorter: CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN
+ *     CDB, nothing written, used length the response's;
  *   - a WRITE with one tuple fewer than its blocks, and one with
  *     protection bytes but WRPROTECT 0 (LIO would generate tuples into
  *     them): CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB
@@ -60,6 +63,9 @@ static struct {
 	struct tally t;
 	uint8_t data[NBLK * BLK];
 	uint8_t pi[NBLK * TUPLE];
+	/* other data and its tuples, for the WRITEs that must be refused */
+	uint8_t alt[NBLK * BLK];
+	uint8_t alt_pi[NBLK * TUPLE];
 } P;
 
 #define ck(ok, what, ...) tally_ck(&P.t, ok, what, __VA_ARGS__)
@@ -225,6 +231,17 @@ static void pi_rw(struct pi_cmd *c, bool write, bool protect)
 	}
 }
 
+/*
+ * A protected WRITE of P.alt with P.alt_pi: for the cases that must be
+ * refused, so that one executed shows in the blocks read back.
+ */
+static void pi_alt_write(struct pi_cmd *c)
+{
+	pi_rw(c, true, true);
+	c->dout = P.alt;
+	c->pi = P.alt_pi;
+}
+
 /* Run @c and say what came back; false if no answer came. */
 static bool run(struct pi_cmd *c, const char *what)
 {
@@ -368,9 +385,39 @@ static void write_longer(void)
 	read_back("after the WRITE from a longer buffer");
 }
 
+/*
+ * Data buffers one block shorter than a protected CDB's blocks (with a
+ * tuple for each of them): LIO sets the data length from the CDB when
+ * its PROTECT field is set, so its own size check sees no overflow, and
+ * a backend would move only what the buffer holds and answer GOOD.
+ * vhost-lio refuses them as LIO refuses other WRITEs whose buffer
+ * differs from the CDB: INVALID FIELD IN CDB, nothing written, nothing
+ * read counted.
+ */
+static void short_buffers(void)
+{
+	static struct pi_cmd c;
+
+	pi_alt_write(&c);
+	c.data_len = (NBLK - 1) * BLK;
+	if (run(&c, "protected WRITE from a shorter buffer answered"))
+		sense_is(&c, KEY_ILLEGAL, 0x24, 0x00,
+			 "protected WRITE from a shorter buffer: INVALID FIELD IN CDB");
+	read_back("after the WRITE from a shorter buffer");
+
+	pi_rw(&c, false, true);
+	c.data_len = (NBLK - 1) * BLK;
+	if (run(&c, "protected READ into a shorter buffer answered")) {
+		sense_is(&c, KEY_ILLEGAL, 0x24, 0x00,
+			 "protected READ into a shorter buffer: INVALID FIELD IN CDB");
+		ck(c.res.used_len == VL_RESP_HDR_SIZE,
+		   "protected READ into a shorter buffer: used length is the response's",
+		   "%u", c.res.used_len);
+	}
+}
+
 static void pi_run(void)
 {
-	static uint8_t alt[NBLK * BLK], alt_pi[NBLK * TUPLE];
 	static struct pi_cmd c;
 	uint64_t seed = 0x5eed0000 + (uint64_t)now_ns() % 65536;
 
@@ -383,8 +430,8 @@ static void pi_run(void)
 	 * case does not say otherwise: had one been executed, the blocks
 	 * read back would differ.
 	 */
-	pattern_fill(alt, LBA, NBLK, BLK, seed + 1);
-	pi_fill(alt_pi, alt, NBLK, LBA);
+	pattern_fill(P.alt, LBA, NBLK, BLK, seed + 1);
+	pi_fill(P.alt_pi, P.alt, NBLK, LBA);
 
 	pi_rw(&c, true, true);
 	if (!run(&c, "WRITE with protection answered") ||
@@ -422,34 +469,30 @@ static void pi_run(void)
 	write_longer();
 
 	/* A guard that does not match its block's data. */
-	alt_pi[3 * TUPLE] ^= 0x5a;
-	pi_rw(&c, true, true);
-	c.dout = alt;
-	c.pi = alt_pi;
+	P.alt_pi[3 * TUPLE] ^= 0x5a;
+	pi_alt_write(&c);
 	if (run(&c, "WRITE with a corrupted guard answered"))
 		sense_is(&c, KEY_ABORTED, 0x10, 0x01,
 			 "a corrupted guard: CHECK CONDITION, LOGICAL BLOCK GUARD CHECK FAILED");
 	read_back("after the corrupted WRITE");
-	alt_pi[3 * TUPLE] ^= 0x5a;
+	P.alt_pi[3 * TUPLE] ^= 0x5a;
 
 	/* One tuple fewer than the CDB's blocks. */
-	pi_rw(&c, true, true);
-	c.dout = alt;
-	c.pi = alt_pi;
+	pi_alt_write(&c);
 	c.pi_out = c.pi_len = (NBLK - 1) * TUPLE;
 	if (run(&c, "WRITE with one tuple too few answered"))
 		sense_is(&c, KEY_ILLEGAL, 0x24, 0x00,
 			 "protection bytes fewer than the CDB's blocks: INVALID FIELD IN CDB");
 	read_back("after the short WRITE");
 
+	short_buffers();
+
 	/*
 	 * Protection bytes with WRPROTECT 0: LIO would generate the tuples
 	 * into them (DOUT_INSERT), in pages pinned for reading.
 	 */
-	pi_rw(&c, true, true);
+	pi_alt_write(&c);
 	c.cdb[1] &= (uint8_t)~0xe0;
-	c.dout = alt;
-	c.pi = alt_pi;
 	if (run(&c, "WRITE with WRPROTECT 0 and protection bytes answered"))
 		sense_is(&c, KEY_ILLEGAL, 0x24, 0x00,
 			 "protection bytes LIO would write into on a WRITE: INVALID FIELD IN CDB");
@@ -464,9 +507,7 @@ static void pi_run(void)
 		   resp_name(c.res.response));
 
 	/* More protection bytes than the data-out holds. */
-	pi_rw(&c, true, true);
-	c.dout = alt;
-	c.pi = alt_pi;
+	pi_alt_write(&c);
 	c.pi_out = c.pi_len + c.data_len + 1;
 	if (run(&c, "WRITE with pi_bytesout beyond its buffers answered"))
 		ck(c.res.response == VIRTIO_SCSI_S_FAILURE,
