@@ -13,7 +13,8 @@
 #   -k  kernel series (default 6.12; "all": 6.12 then 6.1)
 #   -r  runs of every case on every module (default 3)
 #   -s  seconds per run (default 5, at least 3)
-#   -c  cases (default "1x1 2x32 2x32w 2x32-64k"; also 2x16, 2x16rw; see
+#   -c  cases (default "1x1 2x32 2x32w 2x32-64k"; also 2x16, 2x16rw,
+#       4x32 and 16x32 (queues x depth, 4k randread); see
 #       bench_args() in tests/vm/bench.sh)
 #   -m  modes (default "intree intree-pq lio lio-poll lio-null": the
 #       in-tree module with one worker, with a worker per request queue

@@ -75,6 +75,8 @@ bench_args() {
 	2x32)		echo "--queues 2 --depth 32 --bs 4k --rw randread" ;;
 	2x32w)		echo "--queues 2 --depth 32 --bs 4k --rw randwrite" ;;
 	2x32-64k)	echo "--queues 2 --depth 32 --bs 64k --rw randread" ;;
+	4x32)		echo "--queues 4 --depth 32 --bs 4k --rw randread" ;;
+	16x32)		echo "--queues 16 --depth 32 --bs 4k --rw randread" ;;
 	2x16rw)		echo "--queues 2 --depth 16 --bs 4k --rw randrw --mix 70" ;;
 	*)		return 1 ;;
 	esac
