@@ -13,11 +13,14 @@
 #   -k  kernel series (default 6.12; "all": 6.12 then 6.1)
 #   -r  runs of every case on every module (default 3)
 #   -s  seconds per run (default 5, at least 3)
-#   -c  cases (default "1x1 2x32 2x32w 2x32-64k"; also 2x16, 2x16rw; see
+#   -c  cases (default "1x1 2x32 2x32w 2x32-64k"; also 2x16, 2x16rw,
+#       4x32 and 16x32 (queues x depth, 4k randread); see
 #       bench_args() in tests/vm/bench.sh)
-#   -m  modes (default "intree intree-pq lio lio-null": the in-tree
-#       module with one worker, with a worker per request queue (6.5+),
-#       vhost_lio, and vhost_lio's null mode; see tests/vm/bench.sh)
+#   -m  modes (default "intree intree-pq lio lio-poll lio-null": the
+#       in-tree module with one worker, with a worker per request queue
+#       (6.5+), vhost_lio, vhost_lio with poll_us=50 (VLB_POLL_US in the
+#       environment changes it), and vhost_lio's null mode; see
+#       tests/vm/bench.sh)
 #   -S  write this to both backstores' attrib/submit_type (Linux 6.9+):
 #       0 the fabric's default, 1 direct execution, 2 LIO's submission work
 #   -o  results directory (default results/bench-<series>); for -k all,
@@ -99,10 +102,11 @@ table() {
 		       "| kworker us/IO |\n"
 		printf "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: " \
 		       "| ---: | ---: | ---: | ---: |\n"
-		nms = split("intree intree-pq lio lio-null", ms, " ")
-		split("in-tree|in-tree, worker per queue|vhost_lio|vhost_lio null_io", ml, "|")
+		nms = split("intree intree-pq lio lio-poll lio-null", ms, " ")
+		split("in-tree|in-tree, worker per queue|vhost_lio|vhost_lio poll_us|vhost_lio null_io", ml, "|")
 		# ratio rows: numerator mode, denominator mode, label
 		nr = split("lio intree lio/in-tree|lio intree-pq lio/in-tree-pq|" \
+			   "lio-poll lio poll/lio|lio-poll intree-pq poll/in-tree-pq|" \
 			   "lio-null lio null/lio", rr, "|")
 		for (c = 1; c <= nc; c++) {
 			cs = cases[c]
@@ -169,10 +173,11 @@ for s in $series; do
 		[ -n "$cases" ] && printf 'VLB_CASES=%q\n' "$cases"
 		[ -n "$mods" ] && printf 'VLB_MODULES=%q\n' "$mods"
 		[ -n "$subtype" ] && printf 'VLB_SUBMIT_TYPE=%q\n' "$subtype"
+		[ -n "${VLB_POLL_US:-}" ] && printf 'VLB_POLL_US=%q\n' "$VLB_POLL_US"
 		echo '. "$VL_REPO/tests/vm/bench.sh"'
 	} >"$wrap/bench.sh"
 	ncases=$(set -- ${cases:-1x1 2x32 2x32w 2x32-64k}; echo $#)
-	nmods=$(set -- ${mods:-intree intree-pq lio lio-null}; echo $#)
+	nmods=$(set -- ${mods:-intree intree-pq lio lio-poll lio-null}; echo $#)
 	tmo=$(( (runs * ncases + 1) * nmods * (secs + 4) + 8 * 2 * 10 + 180 ))
 
 	echo "bench: $abi: $runs run(s) x $ncases case(s) x $nmods module(s) x ${secs}s (guest timeout ${tmo}s)"

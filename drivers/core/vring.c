@@ -588,6 +588,32 @@ int vl_vring_enable_notify(struct vl_vring *vr, const struct vl_mem *m)
 }
 
 /**
+ * vl_vring_poll() - look for new chains without touching notification
+ * @vr: the ring
+ * @m: guest memory
+ *
+ * For a device that left kicks off and watches the ring itself (busy
+ * polling): reads the available index, and writes nothing.
+ *
+ * Return: 1 if chains are available, 0 if not; -EIO if the ring is
+ * broken; -EFAULT or -EINVAL as vl_vring_pop() for a bad ring (the ring
+ * is then broken).
+ */
+int vl_vring_poll(struct vl_vring *vr, const struct vl_mem *m)
+{
+	int ret;
+
+	if (vr->broken)
+		return -EIO;
+	if (vr->avail_idx != vr->last_avail_idx)
+		return 1;
+	ret = vl_vring_read_avail_idx(vr, m);
+	if (ret)
+		return ret;
+	return vr->avail_idx != vr->last_avail_idx;
+}
+
+/**
  * vl_vring_disable_notify() - tell the guest kicks are not needed
  * @vr: the ring
  * @m: guest memory

@@ -196,6 +196,10 @@ struct vl_tmf_set {
  * @slots_exhausted: chains taken while every slot was in use, answered
  *		     TASK SET FULL
  * @copy_fallback: commands whose data went through the copy fallback
+ * @poll_hits: polls of the ring, kicks off, that found chains (module
+ *	       parameter poll_us; vl_worker_poll())
+ * @poll_misses: poll windows that ended with the ring empty (kicks on
+ *		 again)
  *
  * Plain u64s, no atomics: each has one writer at a time.  @kicks is
  * written by vl_kick_wake() under the kick eventfd's wait queue lock;
@@ -213,6 +217,8 @@ struct vl_vq_stats {
 	u64	task_set_full;
 	u64	slots_exhausted;
 	u64	copy_fallback;
+	u64	poll_hits;
+	u64	poll_misses;
 };
 
 /**
@@ -372,6 +378,11 @@ struct vl_slot {
  * @set_tmf: the task-set TMF handing LIO its ABORT TASKs; the control
  *	     queue takes no new request meanwhile (control queue; worker only)
  * @pending_bit: bit of this queue in the worker's @pending mask
+ * @poll: this service round may leave the ring with kicks off for the
+ *	  worker to poll (a request queue in a poll window; worker only)
+ * @polled: the ring was left empty with kicks off: the worker polls it
+ *	    (vl_worker_poll()) and ends the window with a round that turns
+ *	    kicks back on (worker only)
  *
  * Ring setup fields are changed by ioctls under dev->mutex with the queue
  * stopped.
@@ -414,6 +425,8 @@ struct vl_vq {
 	struct vl_slot		*set_tmf;
 	int			slot_wanted;
 	unsigned int		pending_bit;
+	bool			poll;
+	bool			polled;
 };
 
 /**
@@ -423,6 +436,11 @@ struct vl_vq {
  * @pending: bit i set: queue vqs[i] has work (a kick or a completion)
  * @vqs: the queues it serves
  * @nr_vqs: number of @vqs
+ * @poll_end: local_clock() at which the poll window ends; 0: no window
+ * @poll_ns: the window's length, adapted between poll_us/64 and poll_us
+ * @poll_over: the window ended: the next round turns kicks back on
+ *
+ * The poll fields are the worker thread's own.
  */
 struct vl_worker {
 	struct vl_task		task;
@@ -430,6 +448,9 @@ struct vl_worker {
 	unsigned long		pending;
 	struct vl_vq		*vqs[2];
 	unsigned int		nr_vqs;
+	u64			poll_end;
+	u32			poll_ns;
+	bool			poll_over;
 };
 
 /**

@@ -595,7 +595,8 @@ done:
 /*
  * Take requests with a per-call handler until the ring is empty or the
  * budget is spent: guest kicks are off meanwhile and re-enabled (with a
- * recheck for buffers that raced in) when the ring is empty.
+ * recheck for buffers that raced in) when the ring is empty, unless the
+ * worker polls the ring (@vq->poll, vl_vq.c).
  */
 static void vl_vq_take(struct vl_vq *vq, int (*one)(struct vl_vq *vq))
 {
@@ -619,6 +620,11 @@ static void vl_vq_take(struct vl_vq *vq, int (*one)(struct vl_vq *vq))
 		}
 		if (ret)
 			continue;
+		if (vq->poll) {
+			/* Kicks stay off: the worker polls (vl_worker_poll()). */
+			vq->polled = true;
+			break;
+		}
 		ret = vl_vring_enable_notify(&vq->ring, mem);
 		if (ret <= 0)
 			break;

@@ -72,6 +72,7 @@ static int vl_null_io_set(void *data, u64 val)
 
 DEFINE_DEBUGFS_ATTRIBUTE(vl_null_io_fops, vl_null_io_get, vl_null_io_set,
 			 "%llu\n");
+
 /* The last vl_dev.id given. */
 static atomic_t vl_dev_ids = ATOMIC_INIT(0);
 
@@ -90,11 +91,13 @@ static const struct {
 	VL_STAT(task_set_full),
 	VL_STAT(slots_exhausted),
 	VL_STAT(copy_fallback),
+	VL_STAT(poll_hits),
+	VL_STAT(poll_misses),
 };
 
 /*
  * A queue file.  The counters are read from the last line up, requests
- * last: every other count but kicks follows the request it is about (and
+ * last: every other count but kicks and the poll counts follows the request it is about (and
  * slots_exhausted the TASK SET FULL answer it gets), so that a file read
  * while the queue runs shows no more batches, signals, TASK SET FULL
  * answers... than requests, nor slots_exhausted above task_set_full

@@ -13,6 +13,7 @@
 
 #include <linux/file.h>
 #include <linux/nospec.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -58,13 +59,154 @@ void vl_vq_queue_work(struct vl_vq *vq)
 	rcu_read_unlock();
 }
 
-static void vl_vq_service(struct vl_vq *vq)
+/*
+ * Busy polling, off unless the module parameter poll_us is set.  After a
+ * round that found work, a worker leaves the kicks of its request queues
+ * off when their rings run empty, and looks at the rings itself
+ * (vl_worker_poll()) for a window before it sleeps: a request the guest
+ * adds meanwhile costs neither a kick (a VM exit under KVM) nor a
+ * wakeup.  The window adapts between poll_us/64 and poll_us: it doubles
+ * when polling finds a request and halves when it ends with none, so a
+ * guest that pauses costs less and less.  A window ends early when the
+ * CPU is wanted elsewhere (need_resched()) or a signal is pending; its
+ * end is a normal round that turns kicks back on and looks at the ring
+ * once more (vl_vring_enable_notify()), so nothing is missed.  Each call
+ * of the work function polls once and returns: the thread's loop still
+ * sees stop requests and signals.  local_clock() may drift between CPUs
+ * if the worker migrates: the window is a bound on wasted time, not a
+ * promise.
+ */
+#define VL_POLL_US_MAX	1000
+static unsigned int poll_us;
+
+/* poll_us: a number of microseconds up to VL_POLL_US_MAX, else EINVAL. */
+static int vl_poll_us_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int us;
+	int ret = kstrtouint(val, 0, &us);
+
+	if (ret)
+		return ret;
+	if (us > VL_POLL_US_MAX)
+		return -EINVAL;
+	WRITE_ONCE(poll_us, us);
+	return 0;
+}
+
+static const struct kernel_param_ops vl_poll_us_ops = {
+	.set	= vl_poll_us_set,
+	.get	= param_get_uint,
+};
+module_param_cb(poll_us, &vl_poll_us_ops, &poll_us, 0644);
+MODULE_PARM_DESC(poll_us,
+		 "busy-poll request rings up to this many microseconds after work, before sleeping (0: off, the default; at most 1000)");
+
+/* The longest poll window now, in nanoseconds (0: polling is off). */
+static u32 vl_poll_max_ns(void)
+{
+	return READ_ONCE(poll_us) * NSEC_PER_USEC;
+}
+
+static void vl_vq_service(struct vl_worker *w, struct vl_vq *vq)
 {
 	mutex_lock(&vq->mutex);
+	vq->polled = false;
+	vq->poll = w->poll_end && vq->index >= VL_VQ_IO;
 	vl_io_complete_done(vq);
 	if (vq->running && !vq->broken)
 		vl_io_service(vq);
 	mutex_unlock(&vq->mutex);
+}
+
+/* A round found work: open (or extend) the poll window. */
+static void vl_worker_poll_start(struct vl_worker *w)
+{
+	u32 max = vl_poll_max_ns();
+
+	if (w->poll_over || !max) {
+		/* This round turns kicks back on (vl_vq_take()). */
+		w->poll_over = false;
+		w->poll_end = 0;
+		return;
+	}
+	w->poll_ns = clamp(w->poll_ns ? w->poll_ns : max, max / 64, max);
+	w->poll_end = local_clock() + w->poll_ns;
+}
+
+/*
+ * Look at a polled ring once.  Return: true if the queue needs a round:
+ * chains came, or it stopped or broke meanwhile.
+ */
+static bool vl_vq_poll(struct vl_vq *vq)
+{
+	int ret = 1;
+
+	mutex_lock(&vq->mutex);
+	if (vq->running && !vq->broken) {
+		ret = vl_vring_poll(&vq->ring, vq->dev->mem);
+		if (ret < 0)
+			vl_vq_fail(vq, ret);
+		else if (ret)
+			vl_stat_inc(&vq->stats.poll_hits);
+	}
+	mutex_unlock(&vq->mutex);
+	return ret;
+}
+
+/*
+ * Nothing pending: poll the rings left with kicks off (struct vl_vq
+ * @polled), once.  Return: false if there is nothing to poll (the thread
+ * sleeps), else true (TASK_RUNNING set).
+ */
+static bool vl_worker_poll(struct vl_worker *w)
+{
+	u32 max = vl_poll_max_ns();
+	bool watched = false, found = false;
+	unsigned int i;
+
+	if (!w->poll_end)
+		return false;
+	for (i = 0; i < w->nr_vqs; i++)
+		watched |= w->vqs[i]->polled;
+	if (!watched) {
+		/* No ring was left to poll (e.g. held with kicks off). */
+		w->poll_end = 0;
+		return false;
+	}
+	/* Before vl_vq_poll() takes a mutex. */
+	__set_current_state(TASK_RUNNING);
+	for (i = 0; i < w->nr_vqs; i++) {
+		if (!w->vqs[i]->polled)
+			continue;
+		if (vl_vq_poll(w->vqs[i])) {
+			set_bit(w->vqs[i]->pending_bit, &w->pending);
+			found = true;
+		}
+	}
+	if (found) {
+		w->poll_ns = min(w->poll_ns * 2, max);
+		return true;
+	}
+	if (local_clock() < w->poll_end && !need_resched() &&
+	    !signal_pending(current)) {
+		cpu_relax();
+		return true;
+	}
+	/* Over, empty: a last round on each polled queue turns kicks on. */
+	w->poll_ns = max(w->poll_ns / 2, max / 64);
+	w->poll_end = 0;
+	w->poll_over = true;
+	for (i = 0; i < w->nr_vqs; i++) {
+		struct vl_vq *vq = w->vqs[i];
+
+		if (!vq->polled)
+			continue;
+		mutex_lock(&vq->mutex);
+		vl_stat_inc(&vq->stats.poll_misses);
+		mutex_unlock(&vq->mutex);
+		set_bit(vq->pending_bit, &w->pending);
+	}
+	return true;
 }
 
 /*
@@ -78,11 +220,12 @@ static bool vl_worker_fn(void *data)
 	unsigned int i;
 
 	if (!READ_ONCE(w->pending))
-		return false;
+		return vl_worker_poll(w);
 	__set_current_state(TASK_RUNNING);
+	vl_worker_poll_start(w);
 	for (i = 0; i < w->nr_vqs; i++) {
 		if (test_and_clear_bit(w->vqs[i]->pending_bit, &w->pending))
-			vl_vq_service(w->vqs[i]);
+			vl_vq_service(w, w->vqs[i]);
 	}
 	cond_resched();
 	return true;

@@ -234,6 +234,7 @@ int vl_vring_flush_used(struct vl_vring *vr, const struct vl_mem *m);
 int vl_vring_need_signal(struct vl_vring *vr, const struct vl_mem *m);
 int vl_vring_enable_notify(struct vl_vring *vr, const struct vl_mem *m);
 int vl_vring_disable_notify(struct vl_vring *vr, const struct vl_mem *m);
+int vl_vring_poll(struct vl_vring *vr, const struct vl_mem *m);
 const char *vl_vring_fault_str(enum vl_vring_fault fault);
 
 #endif /* VL_VRING_H */

@@ -370,6 +370,8 @@ static void fz_run(struct fz *f)
 			return;
 		}
 		if (ret == 0) {
+			/* Nothing changed in memory: a poll finds nothing. */
+			CHECK(vl_vring_poll(&f->vr, &f->mem) == 0);
 			ret = vl_vring_enable_notify(&f->vr, &f->mem);
 			if (ret <= 0)
 				break;

@@ -769,6 +769,39 @@ TEST(kick_enable_sees_bad_avail_idx)
 		      VL_FAULT_AVAIL_IDX);
 }
 
+TEST(poll_reads_avail_idx_only)
+{
+	fg_ring(8, 0);
+	assert_int_equal(vl_vring_disable_notify(&g->vr, &g->mem), 0);
+	assert_int_equal(vl_vring_poll(&g->vr, &g->mem), 0);
+	fg_desc(FG_DESC, 0, FG_BUF, 1, R, 0);
+	fg_avail_add(0);
+	/* Found without a kick; kicks stay off, nothing is taken. */
+	assert_int_equal(vl_vring_poll(&g->vr, &g->mem), 1);
+	assert_int_equal(vl_vring_poll(&g->vr, &g->mem), 1);
+	assert_int_equal(fg_used_flags(), VL_VRING_USED_F_NO_NOTIFY);
+	assert_int_equal(fg_pop(), 1);
+	assert_int_equal(vl_vring_poll(&g->vr, &g->mem), 0);
+	assert_int_equal(fg_used_flags(), VL_VRING_USED_F_NO_NOTIFY);
+
+	/* With event index, avail_event is not moved either. */
+	fg_ring(8, FG_F_EVENT_IDX);
+	fg_w16(FG_USED + 4 + 8 * 8, 0xabcd);
+	fg_desc(FG_DESC, 0, FG_BUF, 1, R, 0);
+	fg_avail_add(0);
+	assert_int_equal(vl_vring_poll(&g->vr, &g->mem), 1);
+	assert_int_equal(fg_avail_event(), 0xabcd);
+}
+
+TEST(poll_sees_bad_avail_idx)
+{
+	fg_ring(8, 0);
+	fg_w16(FG_AVAIL + 2, 9);
+	assert_broken(vl_vring_poll(&g->vr, &g->mem), -EINVAL,
+		      VL_FAULT_AVAIL_IDX);
+	assert_int_equal(vl_vring_poll(&g->vr, &g->mem), -EIO);
+}
+
 TEST(fault_strings)
 {
 	int f;
@@ -832,6 +865,8 @@ int main(void)
 		T(kick_enable_disable_flags),
 		T(kick_enable_event_idx),
 		T(kick_enable_sees_bad_avail_idx),
+		T(poll_reads_avail_idx_only),
+		T(poll_sees_bad_avail_idx),
 		T(fault_strings),
 	};
 

@@ -25,7 +25,7 @@ DBG=/sys/kernel/debug
 ROOT=$DBG/vhost_lio
 TR=/sys/kernel/tracing
 BS=4096
-NAMES="requests bytes batches kicks signals task_set_full slots_exhausted copy_fallback"
+NAMES="requests bytes batches kicks signals task_set_full slots_exhausted copy_fallback poll_hits poll_misses"
 
 [ -x "$VLG" ] || { fail "tests/guest/vl-guest is built"; exit 1; }
 
@@ -296,6 +296,52 @@ same "[null] null_io off again: the WRITE of 0xcd never reached the disk" \
 same "[null] the kernel log says null_io went on, then off" \
 	"$(klog_since | sed -n 's/.*vhost_lio: \(null_io o[nf]*\):.*/\1/p' | tr '\n' ,)" \
 	"null_io on,null_io off,"
+
+# ---- busy polling (module parameter poll_us) --------------------------------
+PU=/sys/module/vhost_lio/parameters/poll_us
+same "poll_us is 0 after load" "$(cat $PU 2>&1)" 0
+check "poll_us refuses 1001 (the write fails, it stays 0)" \
+	sh -c "! echo 1001 2>/dev/null >$PU && [ \"\$(cat $PU)\" = 0 ]"
+check "poll_us 1000" put $PU 1000
+# Verified I/O on two queues while the workers poll; then a bench whose
+# queue files, read while it runs, show poll windows.
+"$VLG" --dev "$VL_DEV" --wwpn $W --lun 0 --queues 2 \
+	--only rw,each-queue,concurrent,abort-task --label "[poll] " suite \
+	>/tmp/vlg-p1.out 2>&1
+_rc=$?
+same "[poll] vl-guest suite (rw, each-queue, concurrent, abort-task) exit status" $_rc 0
+[ $_rc -eq 0 ] || sed 's/^/    | /' /tmp/vlg-p1.out
+# poll_bench on|off: a 3 s bench, 2 queues x 32; its queue files, summed,
+# in /tmp/poll-on|off ("name value" lines).
+poll_bench() {
+	"$VLG" --dev "$VL_DEV" --wwpn $W --lun 1 bench --queues 2 --depth 32 \
+		--bs 4k --rw randread --seconds 3 >/tmp/vlg-p2.out 2>&1 &
+	_p=$!
+	if _d=$(wait_taken $_p 500 queue_0 queue_1); then
+		cat "$_d"/queue_* | awk '{ v[$1] += $2 } END { for (n in v) print n, v[n] }' \
+			>/tmp/poll-$1
+	else
+		: >/tmp/poll-$1
+	fi
+	wait $_p
+	_rc=$?
+	check "[poll $1] bench ran with no error (exit $_rc)" \
+		sh -c "[ $_rc -eq 0 ] && grep -q '^BENCH .* errors=0 ' /tmp/vlg-p2.out"
+	echo "INFO: [poll $1] $(tr '\n' ' ' </tmp/poll-$1)"
+}
+poll_bench on
+# How many requests a window catches depends on the guest's speed (the
+# window shrinks to poll_us/64 after misses): only that windows were
+# opened and ended is checked, hits are reported.
+gt0 "[poll on] poll windows counted (poll_hits + poll_misses)" \
+	$(($(num /tmp/poll-on poll_hits) + $(num /tmp/poll-on poll_misses)))
+echo "INFO: [poll on] requests found by polling: $(val /tmp/poll-on poll_hits)"
+check "poll_us 0" put $PU 0
+poll_bench off
+gt0 "[poll off] requests taken" "$(val /tmp/poll-off requests)"
+same "[poll off] no polling: poll_hits and poll_misses 0" \
+	"$(val /tmp/poll-off poll_hits)/$(val /tmp/poll-off poll_misses)" 0/0
+gt0 "[poll off] kicks counted" "$(val /tmp/poll-off kicks)"
 
 check "tear down" vlg_teardown vhost $W
 check "rmmod vhost_lio" rmmod vhost_lio

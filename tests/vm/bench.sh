@@ -18,8 +18,9 @@
 #   VLB_RUNS     runs of every case on every module (3)
 #   VLB_SECONDS  seconds per run, at least 4 (5)
 #   VLB_CASES    cases, from the table in bench_args() (all of them)
-#   VLB_MODULES  modes, of "intree intree-pq lio lio-null" (the default;
-#                intree-pq only on 6.5+): see mod_base() below
+#   VLB_MODULES  modes, of "intree intree-pq lio lio-poll lio-null" (the
+#                default; intree-pq only on 6.5+): see mod_base() below
+#   VLB_POLL_US  vhost_lio's poll_us in lio-poll runs (50)
 #   VLB_MEM      "Q:R ..." request queues and ring sizes of the memory
 #                pass ("1:128 4:128 1:1024 4:1024"; "" skips it)
 #   VLB_SUBMIT_TYPE  if set, written to both backstores' attrib/submit_type
@@ -42,13 +43,17 @@
 # switches and interrupts per I/O; the CPU time per I/O and the times
 # scheduled in per I/O (schedstat) of the module's vhost worker threads
 # (in-tree: vhost-<pid>; ours: vhost-lio-<pid>.N) and of all kworkers
-# (LIO's submission and completion work).
+# (LIO's submission and completion work); then, for vhost_lio's modes, its
+# queue counters (debugfs) from the device's open to the window's end:
+#       q_requests=.. kicks_per_req=.. signals_per_req=.. batches_per_req=..
+#       poll_hits_per_req=.. poll_misses_per_req=..
 . "$VL_REPO/tests/vm/lib.sh"
 
 VLB_RUNS=${VLB_RUNS:-3}
 VLB_SECONDS=${VLB_SECONDS:-5}
 VLB_CASES=${VLB_CASES:-"1x1 2x32 2x32w 2x32-64k"}
-VLB_MODULES=${VLB_MODULES:-"intree intree-pq lio lio-null"}
+VLB_MODULES=${VLB_MODULES:-"intree intree-pq lio lio-poll lio-null"}
+VLB_POLL_US=${VLB_POLL_US:-50}
 VLB_MEM=${VLB_MEM-"1:128 4:128 1:1024 4:1024"}
 [ "$VLB_SECONDS" -ge 4 ] 2>/dev/null || VLB_SECONDS=4
 
@@ -70,6 +75,8 @@ bench_args() {
 	2x32)		echo "--queues 2 --depth 32 --bs 4k --rw randread" ;;
 	2x32w)		echo "--queues 2 --depth 32 --bs 4k --rw randwrite" ;;
 	2x32-64k)	echo "--queues 2 --depth 32 --bs 64k --rw randread" ;;
+	4x32)		echo "--queues 4 --depth 32 --bs 4k --rw randread" ;;
+	16x32)		echo "--queues 16 --depth 32 --bs 4k --rw randread" ;;
 	2x16rw)		echo "--queues 2 --depth 16 --bs 4k --rw randrw --mix 70" ;;
 	*)		return 1 ;;
 	esac
@@ -78,8 +85,10 @@ bench_args() {
 # A mode is a module (intree, lio) driven one way: intree-pq is the
 # in-tree device with a worker per request queue (vl-guest
 # --worker-per-queue, as QEMU's worker_per_virtqueue=true; Linux 6.5+),
-# lio-null is vhost_lio with debugfs null_io on (every command answered
-# GOOD without LIO: what is left is vhost_lio's own cost).
+# lio-poll is vhost_lio with its module parameter poll_us at VLB_POLL_US
+# (the worker busy-polls the rings after work), lio-null is vhost_lio
+# with debugfs null_io on (every command answered GOOD without LIO: what
+# is left is vhost_lio's own cost).
 # mod_base / mod_fabric / mod_dev / mod_wwpn MODE
 mod_base() { case $1 in intree*) echo intree ;; *) echo lio ;; esac; }
 mod_fabric() { [ "$(mod_base "$1")" = intree ] && echo vhost || echo vlio; }
@@ -90,6 +99,20 @@ mod_opts() { [ "$1" = intree-pq ] && echo --worker-per-queue; }
 NULL_IO=/sys/kernel/debug/vhost_lio/null_io
 # null_io 0|1: vhost_lio's null mode off or on
 null_io() { echo "$1" >$NULL_IO; }
+POLL_US=/sys/module/vhost_lio/parameters/poll_us
+# mode_on / mode_off MODE: switch what the mode needs on or back off.
+mode_on() {
+	case $1 in
+	lio-null) null_io 1 ;;
+	lio-poll) echo "$VLB_POLL_US" >$POLL_US ;;
+	esac
+}
+mode_off() {
+	case $1 in
+	lio-null) null_io 0 ;;
+	lio-poll) echo 0 >$POLL_US ;;
+	esac
+}
 
 # export_lun MODULE: rd_mcp nullio backstore as LUN 0 of FABRIC/WWPN/tpgt_1.
 export_lun() {
@@ -160,11 +183,23 @@ sample() {
 	}'
 }
 
+# qstats: vhost_lio's queue counters (debugfs), summed over every open
+# device's request queues: "requests kicks signals batches poll_hits
+# poll_misses" (zeros for the in-tree module, which has none).
+qstats() {
+	cat /sys/kernel/debug/vhost_lio/*/queue_* 2>/dev/null | awk '
+	{ v[$1] += $2 }
+	END {
+		printf "%d %d %d %d %d %d\n", v["requests"], v["kicks"],
+		       v["signals"], v["batches"], v["poll_hits"], v["poll_misses"]
+	}'
+}
+
 # run_one MODE CASE RUN: one vl-guest bench run; prints its RUN line.
 run_one() {
 	_m=$1 _c=$2 _r=$3 _o=/tmp/vlb-$1-$2-$3.out
-	if [ "$_m" = lio-null ] && ! null_io 1; then
-		echo "run $_m $_c $_r: cannot switch null_io on"
+	if ! mode_on "$_m"; then
+		echo "run $_m $_c $_r: cannot switch $_m on"
 		return 1
 	fi
 	# shellcheck disable=SC2046 # bench_args is a list of options
@@ -176,10 +211,11 @@ run_one() {
 	_s0=$(sample)
 	sleep "$((VLB_SECONDS - 3)).5"
 	_s1=$(sample)
+	_q=$(qstats)
 	wait $_p
 	_rc=$?
-	if [ "$_m" = lio-null ] && ! null_io 0; then
-		echo "run $_m $_c $_r: cannot switch null_io off"
+	if ! mode_off "$_m"; then
+		echo "run $_m $_c $_r: cannot switch $_m off"
 		return 1
 	fi
 	if [ $_rc -ne 0 ] || ! grep -q '^BENCH .* errors=0 ' "$_o"; then
@@ -188,7 +224,7 @@ run_one() {
 		return 1
 	fi
 	grep '^BENCH ' "$_o" | awk -v m="$_m" -v c="$_c" -v r="$_r" \
-		-v s0="$_s0" -v s1="$_s1" '
+		-v s0="$_s0" -v s1="$_s1" -v q="$_q" '
 	{
 		sub(/^BENCH /, "")
 		for (i = 1; i <= NF; i++) {
@@ -202,16 +238,22 @@ run_one() {
 		if (ios <= 0)
 			ios = 1
 		w = m ~ /^intree/ ? 6 : 9	# the module worker fields
+		split(q, qs, " ")		# since the device opened
+		nq = qs[1] > 0 ? qs[1] : 1
 		printf "RUN mod=%s case=%s run=%s %s window_s=%.2f " \
 		       "win_busy_pct=%.1f ctxt_per_io=%.2f intr_per_io=%.2f " \
 		       "wk_us_per_io=%.2f wk_slices_per_io=%.3f wk_threads=%d " \
-		       "kw_us_per_io=%.2f kw_slices_per_io=%.3f\n",
+		       "kw_us_per_io=%.2f kw_slices_per_io=%.3f " \
+		       "q_requests=%d kicks_per_req=%.3f signals_per_req=%.3f " \
+		       "batches_per_req=%.3f poll_hits_per_req=%.3f " \
+		       "poll_misses_per_req=%.3f\n",
 		       m, c, r, $0, dt,
 		       (b[3] > a[3] ? 100 * (b[2] - a[2]) / (b[3] - a[3]) : 0),
 		       (b[4] - a[4]) / ios, (b[5] - a[5]) / ios,
 		       (b[w] - a[w]) / 1000 / ios, (b[w + 1] - a[w + 1]) / ios,
 		       b[w + 2], (b[12] - a[12]) / 1000 / ios,
-		       (b[13] - a[13]) / ios
+		       (b[13] - a[13]) / ios, qs[1], qs[2] / nq, qs[3] / nq,
+		       qs[4] / nq, qs[5] / nq, qs[6] / nq
 	}'
 }
 
@@ -228,7 +270,7 @@ fi
 BASES=
 for m in $VLB_MODULES; do
 	case $m in
-	intree|intree-pq|lio|lio-null) ;;
+	intree|intree-pq|lio|lio-poll|lio-null) ;;
 	*) fail "unknown module $m"; exit 1 ;;
 	esac
 	b=$(mod_base "$m")
@@ -244,10 +286,13 @@ for b in $BASES; do
 	esac
 	check "$b: rd_mcp nullio LUN 0 and nexus" export_lun "$b"
 done
+grep -q " /sys/kernel/debug debugfs " /proc/mounts ||
+	mount -t debugfs debugfs /sys/kernel/debug
 if echo " $VLB_MODULES " | grep -q ' lio-null '; then
-	grep -q " /sys/kernel/debug debugfs " /proc/mounts ||
-		mount -t debugfs debugfs /sys/kernel/debug
 	same "vhost_lio's null_io switch is there, off" "$(cat $NULL_IO 2>&1)" 0
+fi
+if echo " $VLB_MODULES " | grep -q ' lio-poll '; then
+	same "vhost_lio's poll_us is there, 0" "$(cat $POLL_US 2>&1)" 0
 fi
 
 echo "bench: $(uname -r), $(nproc) CPUs, runs=$VLB_RUNS seconds=$VLB_SECONDS${VLB_SUBMIT_TYPE:+ submit_type=$VLB_SUBMIT_TYPE}"
