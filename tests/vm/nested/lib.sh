@@ -25,8 +25,8 @@ NESTED=${NESTED:-/tmp/nested}
 NESTED_BINS="/usr/bin/fio /usr/bin/sg_inq /usr/bin/sg_readcap /usr/bin/sg_luns /usr/bin/sg_reset"
 
 # nested_initrd: $NESTED/initramfs.cpio: busybox, tests/vm/nested/init,
-# guest.sh (with the eh-guest.sh it sources), demo-guest.sh,
-# migrate-guest.sh, pi-guest.sh and their common.sh, tests/vm/lib.sh,
+# guest.sh (with the pi-guest.sh and eh-guest.sh it sources),
+# demo-guest.sh, migrate-guest.sh and their common.sh, tests/vm/lib.sh,
 # $NESTED_BINS (fio, sg3_utils' sg_inq, sg_readcap, sg_luns and sg_reset)
 # with every library ldd names, at the same paths (the stage holds
 # symlinks, cpio -L stores the files), and the modules for virtio-pci, 9p
