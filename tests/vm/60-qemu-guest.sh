@@ -22,7 +22,7 @@
 # ~2 min), T10 protection information on disk 3 (issue 9 section 3;
 # tests/vm/nested/pi-guest.sh): feature bit 3, the T10-DIF-TYPE1-CRC
 # integrity profile, fio with verification through it; here we find the
-# guest's tuples in the backing file's .protection.  And Linux's SCSI
+# written blocks' tuples in the backing file's .protection.  And Linux's SCSI
 # error handling on disk 1 (issue 9;
 # tests/vm/nested/eh-guest.sh): with the limit lifted, the delay is 0
 # but switchable: the nested guest asks through its /out (files "slow",
@@ -39,8 +39,8 @@
 # aborted commands in flight (LIO's pr_debug lines, switched on through
 # dynamic debug), and no ABORT TASK reached LIO (it logs every one:
 # virtio_scsi never aborts); no BUG, WARNING or hung task in our kernel
-# log.  Whole test: ~7 min on 6.1.  The nested QEMU is stopped if it
-# stalls (nested_boot, nested/lib.sh).
+# log.  Whole test: ~8 min on 6.1 (the PI phase ~40 s of it).  The
+# nested QEMU is stopped if it stalls (nested_boot, nested/lib.sh).
 # shellcheck source=tests/vm/lib.sh
 . "$VL_REPO/tests/vm/lib.sh"
 # shellcheck source=tests/vm/nested/lib.sh
@@ -62,7 +62,7 @@ IMG3=/tmp/nested-pi.img         # fileio, protection type 1
 SIZE3=16777216
 PIFIO=1048576                   # disk 3's fio, from its start
 FIOSIZE=1M                      # per disk: ~60 IOPS each two levels of TCG down
-OFF=$((24 * 1048576 + 7 * 4096))  # inside both disks, past fio's area
+OFF=$((24 * 1048576 + 7 * 4096))  # inside disks 1 and 2, past fio's area
 BS1=$CFS/core/iblock_60/ndisk1
 DM=vl_ndisk1
 DELAY1_MS=200
@@ -116,9 +116,12 @@ unlink_luns() {
 
 # pi_tuples: "N M" of the tuples of disk 3's first PIFIO bytes in its
 # .protection file (8 bytes per 512-byte block: guard, application tag,
-# reference tag): N with application tag 0, which the guest's block layer
-# wrote (the format wrote escape tuples, all 0xff), M of those whose
-# reference tag is not their block number (type 1).
+# reference tag): N with application tag 0, those of the blocks fio wrote
+# (the format wrote escape tuples, all 0xff), M of those whose reference
+# tag is not their block number (type 1).  They are the guest's, passed
+# through; LIO would generate the same ones for a guest that sent none
+# (DOUT_INSERT): that the guest sent them, the nested guest's integrity
+# profile checks show.
 pi_tuples() {
 	od -An -v -tx1 -w8 -N $((PIFIO / 512 * 8)) "$IMG3.protection" |
 		awk '($3 $4) == "0000" { n++; if (($5 $6 $7 $8) != sprintf("%08x", NR - 1)) m++ }
@@ -219,9 +222,9 @@ same "target 2's LUN: no TASK SET FULL" \
 same "target 1's limit is the backstore's again" \
 	"$(sed -n 's/.* \(limit=[0-9]*\) .*/\1/p' $T1/lun_stats)" "limit=$(cat $BS1/attrib/queue_depth)"
 
-# Disk 3: the tuples the guest's block layer made are in the backstore.
+# Disk 3: fileio stored the tuples of the blocks fio wrote.
 _pt=$(pi_tuples)
-check "disk 3's .protection holds the guest's tuples (application tag 0) for ${_pt%% *} of its first $((PIFIO / 512)) blocks" \
+check "disk 3's .protection holds written tuples (application tag 0) for ${_pt%% *} of its first $((PIFIO / 512)) blocks" \
 	[ "${_pt%% *}" -gt 0 ]
 same "each of them has its block number as reference tag" "${_pt#* }" 0
 
