@@ -114,9 +114,8 @@ esac
 	printf 'VL_TEST_STALL=%q\n' "${VL_TEST_STALL:-600}"
 	printf 'VL_NESTED_STALL=%q\n' "${VL_NESTED_STALL:-300}"
 	# Knobs of single tests (VL_SAFETY_DELAY_MS of test 55, VL_TMF_DELAY_MS
-	# of test 57, VL_MIGRATE_MODULE of test 70, VL_PI_NESTED of test 61...),
-	# passed on.
-	for v in $(compgen -e | grep -E '^VL_(SAFETY|MALFORMED|TMF|MIGRATE|PI)_'); do
+	# of test 57, VL_MIGRATE_MODULE of test 70...), passed on.
+	for v in $(compgen -e | grep -E '^VL_(SAFETY|MALFORMED|TMF|MIGRATE)_'); do
 		printf 'export %s=%q\n' "$v" "${!v}"
 	done
 } >"$out/plan"

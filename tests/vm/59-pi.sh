@@ -21,14 +21,11 @@ KLOG_TAG=59-pi
 
 [ -x "$VLG" ] || { fail "tests/guest/vl-guest is built"; exit 1; }
 
-# The order LIO asks for: protection is set on an enabled backstore that
-# no LUN exports yet; formatting writes the escape tuples (app tag 0xffff)
-# over the whole device.
+# The order LIO asks for (bs_fileio_pi, lib.sh): protection is set on an
+# enabled backstore that no LUN exports yet; formatting writes the escape
+# tuples (app tag 0xffff) over the whole device.
 config() {
-	bs_fileio 59 vl_pi $IMG 16777216 &&
-	put $BS/attrib/pi_prot_type 1 &&
-	put $BS/attrib/pi_prot_format 1 &&
-	put $BS/attrib/pi_prot_verify 1 &&
+	bs_fileio_pi 59 vl_pi $IMG 16777216 &&
 	mkdir -p $T && lun_link $T 0 $BS && put $T/nexus $I
 }
 

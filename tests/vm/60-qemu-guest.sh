@@ -1,11 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # The real client: an unmodified QEMU (Debian's) boots a Linux guest with
-# -device vhost-scsi-pci on vhost_lio, and that guest's virtio_scsi drives
-# two disks: LUN 0 of tpgt_1 (iblock over a dm-delay device over a loop
-# device on a file) and of tpgt_2 (rd_mcp) of one WWPN.
+# -device vhost-scsi-pci,...,t10_pi=on on vhost_lio, and that guest's
+# virtio_scsi drives three disks: LUN 0 of tpgt_1 (iblock over a dm-delay
+# device over a loop device on a file), of tpgt_2 (rd_mcp) and of tpgt_3
+# (fileio with T10 protection type 1) of one WWPN.  With t10_pi=on the
+# guest negotiates VIRTIO_SCSI_F_T10_PI, and every command of every disk
+# comes with the PI request header; disks 1 and 2 have no protection.
 # The nested guest (tests/vm/nested/) checks INQUIRY, READ CAPACITY and
-# REPORT LUNS, runs fio with crc32c verification on both disks and a
+# REPORT LUNS, runs fio with crc32c verification on disks 1 and 2 and a
 # second read-only verifying pass, and writes a marker to disk 1.  Target
 # 1's LUN is limited to LIMIT1 commands in flight (attrib/lun_queue_depth)
 # and its device delays every I/O by DELAY1_MS (the TCG guest submits so
@@ -14,9 +17,13 @@
 # disk 1's queue depth drop and disk 2's stay, asks for the limit to be
 # lifted (a file in its /out), and sees disk 1's depth ramp back up; we
 # lift it, take the delay away, and record lun_stats (TASK SET FULL counted on target 1 only).
-# With one vCPU both disks' commands share a request queue.
+# With one vCPU all disks' commands share a request queue.
 # Then, in the same nested boot (one boot two levels of TCG down costs
-# ~2 min), Linux's SCSI error handling on disk 1 (issue 9;
+# ~2 min), T10 protection information on disk 3 (issue 9 section 3;
+# tests/vm/nested/pi-guest.sh): feature bit 3, the T10-DIF-TYPE1-CRC
+# integrity profile, fio with verification through it; here we find the
+# written blocks' tuples in the backing file's .protection.  And Linux's SCSI
+# error handling on disk 1 (issue 9;
 # tests/vm/nested/eh-guest.sh): with the limit lifted, the delay is 0
 # but switchable: the nested guest asks through its /out (files "slow",
 # "fast", "storm", "calm"), and we swap the table (dmsetup suspend, load, resume) to
@@ -32,8 +39,8 @@
 # aborted commands in flight (LIO's pr_debug lines, switched on through
 # dynamic debug), and no ABORT TASK reached LIO (it logs every one:
 # virtio_scsi never aborts); no BUG, WARNING or hung task in our kernel
-# log.  Whole test: ~7 min on 6.1.  The nested QEMU is stopped if it
-# stalls (nested_boot, nested/lib.sh).
+# log.  Whole test: ~8 min on 6.1 (the PI phase ~40 s of it).  The
+# nested QEMU is stopped if it stalls (nested_boot, nested/lib.sh).
 # shellcheck source=tests/vm/lib.sh
 . "$VL_REPO/tests/vm/lib.sh"
 # shellcheck source=tests/vm/nested/lib.sh
@@ -42,19 +49,25 @@
 W=naa.5001405000000060          # the vhost WWPN
 I1=naa.5001405000000061         # nexus of tpgt_1
 I2=naa.5001405000000062         # nexus of tpgt_2
+I3=naa.5001405000000063         # nexus of tpgt_3
 V=$CFS/$VL_FABRIC
 T1=$V/$W/tpgt_1
 T2=$V/$W/tpgt_2
+T3=$V/$W/tpgt_3
 IMG=/tmp/nested-disk1.img
 SIZE1=67108864                  # iblock, 64 MiB
 RDPAGES=8192                    # rd_mcp, 32 MiB
 SIZE2=$((RDPAGES * 4096))
+IMG3=/tmp/nested-pi.img         # fileio, protection type 1
+SIZE3=16777216
+PIFIO=1048576                   # disk 3's fio, from its start
 FIOSIZE=1M                      # per disk: ~60 IOPS each two levels of TCG down
-OFF=$((24 * 1048576 + 7 * 4096))  # inside both disks, past fio's area
+OFF=$((24 * 1048576 + 7 * 4096))  # inside disks 1 and 2, past fio's area
 BS1=$CFS/core/iblock_60/ndisk1
 DM=vl_ndisk1
 DELAY1_MS=200
 BS2=$CFS/core/rd_mcp_60/ndisk2
+BS3=$CFS/core/fileio_60/ndisk3
 LIMIT1=4                        # in flight on target 1's LUN
 NDEPTH=8                        # the nested guest's depth, and fio's
 SLOW_MS=60000                   # held until the nested guest lifts it
@@ -88,15 +101,31 @@ config() {
 	mkdir -p $BS1 && put $BS1/control udev_path=/dev/mapper/$DM &&
 	put $BS1/enable 1 &&
 	bs_rdmcp 60 ndisk2 $RDPAGES &&
-	mkdir -p $V/$W && mkdir $T1 $T2 &&
-	lun_link $T1 0 $BS1 && lun_link $T2 0 $BS2 &&
+	bs_fileio_pi 60 ndisk3 $IMG3 $SIZE3 &&
+	mkdir -p $V/$W && mkdir $T1 $T2 $T3 &&
+	lun_link $T1 0 $BS1 && lun_link $T2 0 $BS2 && lun_link $T3 0 $BS3 &&
 	put $T1/nexus $I1 &&
-	put $T2/nexus $I2
+	put $T2/nexus $I2 &&
+	put $T3/nexus $I3
 }
 
 unlink_luns() {
-	lun_unlink $T1 0 && lun_unlink $T2 0 &&
-	put $T1/nexus NULL && put $T2/nexus NULL
+	lun_unlink $T1 0 && lun_unlink $T2 0 && lun_unlink $T3 0 &&
+	put $T1/nexus NULL && put $T2/nexus NULL && put $T3/nexus NULL
+}
+
+# pi_tuples: "N M" of the tuples of disk 3's first PIFIO bytes in its
+# .protection file (8 bytes per 512-byte block: guard, application tag,
+# reference tag): N with application tag 0, those of the blocks fio wrote
+# (the format wrote escape tuples, all 0xff), M of those whose reference
+# tag is not their block number (type 1).  They are the guest's, passed
+# through; LIO would generate the same ones for a guest that sent none
+# (DOUT_INSERT): that the guest sent them, the nested guest's integrity
+# profile checks show.
+pi_tuples() {
+	od -An -v -tx1 -w8 -N $((PIFIO / 512 * 8)) "$IMG3.protection" |
+		awk '($3 $4) == "0000" { n++; if (($5 $6 $7 $8) != sprintf("%08x", NR - 1)) m++ }
+		     END { print n + 0, m + 0 }'
 }
 
 # Whatever state a failure left, take it all down (no checks).
@@ -114,18 +143,21 @@ lun_reset_debug() {
 }
 
 cleanup() {
-	rm -f $T1/lun/lun_0/port0 $T2/lun/lun_0/port0 2>/dev/null
-	rmdir $T1/lun/lun_0 $T2/lun/lun_0 2>/dev/null
-	put $T1/nexus NULL 2>/dev/null; put $T2/nexus NULL 2>/dev/null
-	rmdir $T1 $T2 $V/$W $V 2>/dev/null
+	for _t in $T1 $T2 $T3; do
+		rm -f $_t/lun/lun_0/port0 2>/dev/null
+		rmdir $_t/lun/lun_0 2>/dev/null
+		put $_t/nexus NULL 2>/dev/null
+	done
+	rmdir $T1 $T2 $T3 $V/$W $V 2>/dev/null
 	bs_remove $BS1 2>/dev/null; bs_remove $BS2 2>/dev/null
+	bs_remove $BS3 2>/dev/null; rm -f $IMG3 $IMG3.protection
 	dmsetup remove $DM 2>/dev/null; [ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null
 }
 
 check "load target_core_mod, target_core_file" sh -c "modprobe target_core_mod && modprobe target_core_file"
 check "load vhost_lio" vl_load
 LOOP=
-check "configfs: $W tpgt_1 (iblock over dm-delay LUN 0) and tpgt_2 (rd_mcp LUN 0), nexuses" config
+check "configfs: $W tpgt_1 (iblock over dm-delay LUN 0), tpgt_2 (rd_mcp LUN 0), tpgt_3 (fileio, protection type 1, LUN 0), nexuses" config
 check "tpgt_1: LUN 0 limited to $LIMIT1 commands in flight" put $T1/attrib/lun_queue_depth 0:$LIMIT1
 check "LIO's LUN reset lines on (dynamic debug)" lun_reset_debug
 klog_mark nested-guest
@@ -143,6 +175,7 @@ echo "initramfs built at $(elapsed)"
 	printf 'NSIZE2=%s\nNPROD2=%s\n' $SIZE2 RAMDISK-MCP
 	printf 'NLIMIT=%s\nNDEPTH=%s\n' $LIMIT1 $NDEPTH
 	printf 'NEHOFF=%s\nNEHFIO=%s\n' $EHOFF "$EHFIO"
+	printf 'NPIFIO=%s\n' $PIFIO
 } >"$NESTED/out/plan"
 echo "setup done at $(elapsed); booting the nested guest"
 
@@ -164,7 +197,7 @@ echo "setup done at $(elapsed); booting the nested guest"
 ) &
 switcher=$!
 t_boot=$(date +%s)
-nested_boot $W 1800
+NESTED_VHOST_OPTS=t10_pi=on nested_boot $W 1800
 rc=$?
 kill $switcher 2>/dev/null
 t_end=$(date +%s)
@@ -188,6 +221,12 @@ same "target 2's LUN: no TASK SET FULL" \
 	"$(sed -n '2s/.*\(task_set_full=[0-9]*\).*/\1/p' "$NESTED/out/lun_stats" 2>/dev/null)" task_set_full=0
 same "target 1's limit is the backstore's again" \
 	"$(sed -n 's/.* \(limit=[0-9]*\) .*/\1/p' $T1/lun_stats)" "limit=$(cat $BS1/attrib/queue_depth)"
+
+# Disk 3: fileio stored the tuples of the blocks fio wrote.
+_pt=$(pi_tuples)
+check "disk 3's .protection holds written tuples (application tag 0) for ${_pt%% *} of its first $((PIFIO / 512)) blocks" \
+	[ "${_pt%% *}" -gt 0 ]
+same "each of them has its block number as reference tag" "${_pt#* }" 0
 
 # What reached LIO: LUN resets (counted) and ABORT TASKs (none).
 _lr=$(klog_since | grep -c 'LUN_RESET: TMR starting')
@@ -218,10 +257,10 @@ same "the marker is in disk 1's backing file at byte $OFF" \
 
 # QEMU has closed the device: nothing holds the TPGs any more.
 klog_mark teardown
-check "unlink the LUNs and drop both nexuses" unlink_luns
-check "remove tpgt_1 and tpgt_2 (unpinned after QEMU's exit)" rmdir $T1 $T2
+check "unlink the LUNs and drop the nexuses" unlink_luns
+check "remove tpgt_1, tpgt_2 and tpgt_3 (unpinned after QEMU's exit)" rmdir $T1 $T2 $T3
 check "remove the WWPN and the fabric directory" rmdir $V/$W $V
-check "remove the backstores" bs_remove $BS1 $BS2
+check "remove the backstores" bs_remove $BS1 $BS2 $BS3
 check "remove the dm-delay and loop devices" sh -c "dmsetup remove $DM && losetup -d $LOOP"
 cleanup
 check "rmmod vhost_lio" rmmod vhost_lio

@@ -81,6 +81,18 @@ bs_fileio() {
 	put "$CFS/core/fileio_$1/$2/enable" 1
 }
 
+# bs_fileio_pi HBA NAME FILE SIZE: bs_fileio, then T10 protection type 1
+# (tests 59 and 60): pi_prot_type 1 (LIO takes it only on an enabled
+# backstore no LUN exports yet: call before lun_link), pi_prot_format 1
+# (the tuples, escape tuples to begin with, in FILE.protection) and
+# pi_prot_verify 1 (LIO checks the tuples a WRITE brings).
+bs_fileio_pi() {
+	bs_fileio "$@" &&
+	put "$CFS/core/fileio_$1/$2/attrib/pi_prot_type" 1 &&
+	put "$CFS/core/fileio_$1/$2/attrib/pi_prot_format" 1 &&
+	put "$CFS/core/fileio_$1/$2/attrib/pi_prot_verify" 1
+}
+
 # bs_rdmcp HBA NAME PAGES [OPTIONS]: the rd_mcp backstore
 # core/rd_mcp_HBA/NAME of PAGES 4 KiB pages (OPTIONS: more control
 # settings, e.g. rd_nullio=1).

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=sh
 # The start every nested-guest script shares (guest.sh, with the
-# eh-guest.sh it sources, migrate-guest.sh, libvirt-guest.sh: /vl/ in the
+# pi-guest.sh and eh-guest.sh it sources, migrate-guest.sh, libvirt-guest.sh: /vl/ in the
 # nested initramfs, sourced from there): the plan the first guest left in /out, PATH,
 # tests/vm/lib.sh with each check also counted in /tmp/checks (the
 # scripts write that count to /out/done), and note: a progress line on

@@ -2,10 +2,10 @@
 # shellcheck shell=sh
 # The error-handling phases of the nested guest of tests/vm/60-qemu-guest.sh
 # (/vl/ in its initramfs, sourced by guest.sh, which runs eh_main after its
-# own work, in the same boot and log): Linux's SCSI error handling on disk
-# 1, LUN 0 of target 1 (iblock over a dm-delay device whose delay the
-# first guest switches when asked through /out, once it lifted target 1's
-# queue depth limit and delay for guest.sh).
+# own work and pi_main, in the same boot and log): Linux's SCSI error
+# handling on disk 1, LUN 0 of target 1 (iblock over a dm-delay device
+# whose delay the first guest switches when asked through /out, once it
+# lifted target 1's queue depth limit and delay for guest.sh).
 #
 # 1. Timeouts: with the disk's timeout at 2 s, reads wait in the slowed
 #    device until the guest's block layer timed each out twice (the

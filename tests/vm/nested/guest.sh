@@ -2,17 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 # The nested guest's work (/vl/guest.sh in its initramfs, run by
 # tests/vm/nested/init with busybox sh): a Linux guest with virtio_scsi on
-# QEMU's vhost-scsi-pci, i.e. on vhost_lio in the first guest.  Finds the
-# two disks (LUN 0 of targets 1 and 2), asks them INQUIRY, READ CAPACITY
-# and REPORT LUNS with sg3_utils, runs fio with crc32c verification on
-# both (target 1's LUN limited to fewer commands in flight than fio
-# sends: its depth must drop, disk 2's not) and, once the first guest
-# lifted that limit, a second, read-only verifying pass (disk 1's depth
-# must ramp back up), writes a marker to disk 1
-# for the first guest to find in the backing file, then, in the same
-# boot, runs the SCSI error-handling phases on disk 1 (eh_main,
-# tests/vm/nested/eh-guest.sh: timeouts, sg_reset, a reset storm) and
-# powers off.  Checks go to /out/nested.log as PASS:/FAIL: lines
+# QEMU's vhost-scsi-pci (with t10_pi=on), i.e. on vhost_lio in the first
+# guest.  Finds the three disks (LUN 0 of targets 1, 2 and 3, by target
+# number), asks disks 1 and 2 INQUIRY, READ CAPACITY and REPORT LUNS
+# with sg3_utils, runs fio with crc32c verification on both (target 1's
+# LUN limited to fewer commands in flight than fio sends: its depth must
+# drop, disk 2's not) and, once the first guest lifted that limit, a
+# second, read-only verifying pass (disk 1's depth must ramp back up),
+# writes a marker to disk 1 for the first guest to find in the backing
+# file, then, in the same boot, runs the T10 protection information
+# phase on disk 3 (pi_main, tests/vm/nested/pi-guest.sh: the integrity
+# profile, fio with verification) and the SCSI error-handling phases on
+# disk 1 (eh_main, tests/vm/nested/eh-guest.sh: timeouts, sg_reset, a
+# reset storm), and powers off.  Checks go to /out/nested.log as PASS:/FAIL: lines
 # (tests/vm/60-qemu-guest.sh relays them); /out/done says it ran to the
 # end and how many checks it made ("ok N"), /out/resets how many LUN
 # resets the guest sent successfully.  /out is the first guest's
@@ -20,6 +22,8 @@
 # every 5 s), which the first guest watches for stalls.
 # shellcheck source=tests/vm/nested/common.sh
 . /vl/common.sh
+# shellcheck source=tests/vm/nested/pi-guest.sh
+. /vl/pi-guest.sh
 # shellcheck source=tests/vm/nested/eh-guest.sh
 . /vl/eh-guest.sh
 
@@ -41,19 +45,20 @@ ndisks() {
 main() {
 	note "guest.sh starts; kernel $(uname -r)"
 	# What QEMU offered and the driver took: feature bits, bit 0 first
-	# (bit 1 is VIRTIO_SCSI_F_HOTPLUG).
+	# (bit 1 is VIRTIO_SCSI_F_HOTPLUG, bit 3 VIRTIO_SCSI_F_T10_PI: with
+	# it every command of every disk has the PI header).
 	for v in /sys/bus/virtio/devices/*; do
 		[ "$(cat "$v/device")" = 0x0008 ] &&
 			echo "INFO: virtio-scsi features $(cat "$v/features")"
 	done
 	n=600
-	while [ "$(ndisks)" -lt 2 ] && [ $n -gt 0 ]; do
+	while [ "$(ndisks)" -lt 3 ] && [ $n -gt 0 ]; do
 		sleep 0.1
 		n=$((n - 1))
 	done
 	disks
-	same "two SCSI disks: LUN 0 of target 1 and of target 2" \
-		"$(disks | cut -d' ' -f1 | tr '\n' ' ')" "0:1:0 0:2:0 "
+	same "three SCSI disks: LUN 0 of targets 1, 2 and 3" \
+		"$(disks | cut -d' ' -f1 | tr '\n' ' ')" "0:1:0 0:2:0 0:3:0 "
 	D1=/dev/$(disks | awk '$1 == "0:1:0" { print $2 }')
 	D2=/dev/$(disks | awk '$1 == "0:2:0" { print $2 }')
 	note "disks: target 1 = $D1, target 2 = $D2"
@@ -201,6 +206,7 @@ main() {
 
 {
 	main
+	pi_main
 	eh_main
 } >"$O/nested.log" 2>&1
 echo "$RESETS" >"$O/resets"

@@ -25,13 +25,15 @@ NESTED=${NESTED:-/tmp/nested}
 NESTED_BINS="/usr/bin/fio /usr/bin/sg_inq /usr/bin/sg_readcap /usr/bin/sg_luns /usr/bin/sg_reset"
 
 # nested_initrd: $NESTED/initramfs.cpio: busybox, tests/vm/nested/init,
-# guest.sh (with the eh-guest.sh it sources), demo-guest.sh,
-# migrate-guest.sh, pi-guest.sh and their common.sh, tests/vm/lib.sh,
+# guest.sh (with the pi-guest.sh and eh-guest.sh it sources),
+# demo-guest.sh, migrate-guest.sh and their common.sh, tests/vm/lib.sh,
 # $NESTED_BINS (fio, sg3_utils' sg_inq, sg_readcap, sg_luns and sg_reset)
 # with every library ldd names, at the same paths (the stage holds
 # symlinks, cpio -L stores the files), and the modules for virtio-pci, 9p
-# over virtio, virtio_scsi and sd_mod, and any in $NESTED_MODS_EXTRA
-# (decompressed: busybox insmod cannot read .ko.xz) in dependency order.
+# over virtio, virtio_scsi and sd_mod (decompressed: busybox insmod cannot
+# read .ko.xz) in dependency order; on 6.1 sd_mod's dependencies include t10-pi and
+# crc-t10dif with the CRC modules it asks for first (softdep: the
+# crct10dif crypto driver), which test 60's T10 PI disk needs.
 # Not compressed: ~90 MB (fio links ceph, gluster, rdma...), which the nested kernel copies faster than it could inflate
 # it, and which spares it every exec over 9p (seconds each, two levels of
 # TCG down).
@@ -56,9 +58,8 @@ nested_initrd() {
 	done | sort -u | while read -r _f; do
 		mkdir -p "$_s${_f%/*}" && ln -s "$_f" "$_s$_f" || exit 1
 	done || return 1
-	# shellcheck disable=SC2086
 	vl_collect_mods "$_s/mods" "$VL_NESTED_KROOT" "$VL_NESTED_ABI" virtio_pci 9pnet_virtio 9p \
-		virtio_scsi sd_mod ${NESTED_MODS_EXTRA:-} || return 1
+		virtio_scsi sd_mod || return 1
 	# -L: the archive holds the files the symlinks above point to.
 	(cd "$_s" && find . | cpio -o -H newc -L --quiet) >"$NESTED/initramfs.cpio"
 }
