@@ -160,6 +160,28 @@ migration() {
 	check "host B's side taken down: WWPN, backstore, /dev/rbd1 unmapped" host_b_teardown
 }
 
+# ceph_data_fs: /var/lib/ceph on a file system of its own, in RAM (the
+# OSD's 1 GiB file is sparse): a tmpfs where tmpfs takes O_DIRECT (Linux
+# 6.6 and later), else ext4 on a loop device over a file of a tmpfs.
+# BlueStore opens its block file with O_DIRECT; tmpfs refuses that with
+# EINVAL before 6.6 (on 6.1 ceph-osd --mkfs failed so).  CEPH_LOOP: the
+# loop device, if any.
+CEPH_LOOP=
+ceph_data_fs() {
+	mkdir -p /var/lib/ceph /run/ceph-disk &&
+	mount -t tmpfs -o size=1536M ceph /var/lib/ceph || return 1
+	if dd if=/dev/zero of=/var/lib/ceph/.odirect bs=4096 count=1 oflag=direct 2>/dev/null; then
+		rm -f /var/lib/ceph/.odirect
+		return 0
+	fi
+	umount /var/lib/ceph &&
+	modprobe -a loop ext4 &&
+	mount -t tmpfs -o size=1600M ceph-disk /run/ceph-disk &&
+	truncate -s 1536M /run/ceph-disk/fs.img &&
+	CEPH_LOOP=$(losetup -f --show /run/ceph-disk/fs.img) &&
+	mkfs.ext4 -q "$CEPH_LOOP" && mount "$CEPH_LOOP" /var/lib/ceph
+}
+
 # ceph_procs: the Ceph daemons still running (zombies are not).
 ceph_procs() {
 	for _p in /proc/[0-9]*; do
@@ -181,8 +203,9 @@ check "start a D-Bus system bus for targetcli" start_dbus
 check "the loopback is up (the cluster's network)" ip link set lo up
 check "install the modprobe.d alias file (as make install does)" vl_alias_conf
 # The VM's /var is an overlay on a 1 GiB tmpfs shared with /etc, /tmp...:
-# Ceph's data gets a tmpfs of its own (RAM; the OSD's file is sparse).
-check "a tmpfs for /var/lib/ceph" sh -c 'mkdir -p /var/lib/ceph && mount -t tmpfs -o size=1536M ceph /var/lib/ceph'
+# Ceph's data gets a file system of its own (ceph_data_fs).
+check "a file system in RAM for /var/lib/ceph" ceph_data_fs
+echo "/var/lib/ceph: $(awk '$2 == "/var/lib/ceph" { print $3 }' /proc/mounts) ${CEPH_LOOP:-}"
 phase setup
 
 if cblock ceph-cluster && cblock ceph-image; then
@@ -219,5 +242,7 @@ check "rbd and libceph unload" sh -c 'rmmod rbd && rmmod libceph'
 {
 	ceph_procs | while read -r _p _c; do kill -9 "$_p"; done
 	umount /var/lib/ceph
+	[ -z "$CEPH_LOOP" ] || losetup -d "$CEPH_LOOP"
+	umount /run/ceph-disk
 } >/dev/null 2>&1
 echo "TIME total $(($(date +%s) - T0))"
