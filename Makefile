@@ -30,8 +30,10 @@
 #                             (Documentation/performance.md)
 #   make ceph                 the Ceph RBD recipe of the admin guide in a VM:
 #                             a single-node cluster, an RBD image as an
-#                             iblock LUN, verified I/O (scripts/ceph.sh;
-#                             CEPH_ARGS=6.1 for the other kernel)
+#                             iblock LUN, verified I/O, a nested guest
+#                             migrated between two exports of the image
+#                             (scripts/ceph.sh; CEPH_ARGS=6.1 for the
+#                             other kernel)
 #   make clean
 #
 # Each kernel's objects go to build/<kernelrelease>/, so builds for several

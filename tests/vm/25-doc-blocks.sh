@@ -48,23 +48,6 @@ block() {
 	esac
 }
 
-# exported WHAT NEXUS: the tree the blocks promise (LUN 0 of tpgt_1 linked,
-# a nexus; NEXUS if not empty), then verified I/O by the fake guest.
-exported() {
-	check "$1: $W/tpgt_1/lun/lun_0 links a backstore" \
-		sh -c "[ -n \"\$(find $T/lun/lun_0 -maxdepth 1 -type l)\" ]"
-	if [ -n "$2" ]; then
-		same "$1: the nexus reads back" "$(cat $T/nexus 2>/dev/null)" "$2"
-	else
-		check "$1: tpgt_1 has a nexus" test -s $T/nexus
-	fi
-	"$VLG" --dev "$VL_DEV" --wwpn $W --target 1 --lun 0 --expect-luns 0 \
-		--only rw --label "[$1] " suite >/tmp/doc-vlg.out 2>&1
-	_r=$?
-	cat /tmp/doc-vlg.out
-	same "$1: vl-guest verified I/O on target 1 LUN 0 (suite --only rw) exit status" $_r 0
-}
-
 # gone WHAT: after a teardown block, nothing of it is left, vhost_lio is
 # not loaded and LIO core unloads.
 gone() {
@@ -99,7 +82,7 @@ rm -f $IMG
 # The module was built on the host for this kernel (build/<abi>/), as the
 # build block does on a real host.
 block $README readme-build
-block $README readme-export && exported readme ""
+block $README readme-export && vlg_exported readme $W ""
 block $GUIDE guide-teardown
 gone "README + guide teardown"
 scrub
@@ -114,13 +97,13 @@ same "guide-load: vhost_lio loaded" "$(grep -c '^vhost_lio ' /proc/modules)" 1
 check "guide-load: /dev/vhost-scsi exists" test -c /dev/vhost-scsi
 same "guide-load: modprobe resolves tcm_vhost to vhost_lio (the alias file)" \
 	"$(modprobe -R tcm_vhost 2>&1)" vhost_lio
-block $GUIDE guide-targetcli && exported guide-targetcli ""
+block $GUIDE guide-targetcli && vlg_exported guide-targetcli $W ""
 if block $GUIDE guide-queue-depth; then
 	same "guide-queue-depth: attrib/lun_queue_depth reads back" \
 		"$(cat $T/attrib/lun_queue_depth)" 0:4
 	same "guide-queue-depth: lun_stats gives LUN 0 the limit 4" \
 		"$(sed -n 's/^lun_0 .*\(limit=[0-9]*\).*/\1/p' $T/lun_stats)" limit=4
-	exported guide-queue-depth ""
+	vlg_exported guide-queue-depth $W ""
 fi
 block $GUIDE guide-teardown
 gone "guide teardown"
@@ -167,7 +150,7 @@ check "guide-beside-teardown: LIO core unloads" lio_unload
 
 # ---- admin guide: the configfs example, by hand ----
 block $GUIDE guide-load
-block $GUIDE configfs-setup && exported configfs-setup naa.5001405c7cf84d6b
+block $GUIDE configfs-setup && vlg_exported configfs-setup $W naa.5001405c7cf84d6b
 block $GUIDE configfs-teardown
 same "configfs-teardown: no backstore left" "$(find $CFS/core -maxdepth 1 -name 'fileio_*' | wc -l)" 0
 gone "configfs teardown"

@@ -247,6 +247,27 @@ vlg_teardown() {
 	[ ! -e "$_f" ] && [ ! -e $CFS/core/fileio_7 ] && [ ! -e $CFS/core/rd_mcp_7 ]
 }
 
+# vlg_exported WHAT WWPN [NEXUS]: what a recipe promises once it has
+# exported a LUN (tests 25 and ceph.sh): LUN 0 of $VL_FABRIC/WWPN/tpgt_1
+# linked to a backstore, a nexus (NEXUS, read back, if given), then
+# verified I/O by the fake guest on target 1 LUN 0 (suite --only rw,
+# shown).  Each check named "WHAT: ...".
+vlg_exported() {
+	_et=$CFS/$VL_FABRIC/$2/tpgt_1
+	check "$1: $2/tpgt_1/lun/lun_0 links a backstore" \
+		sh -c "[ -n \"\$(find $_et/lun/lun_0 -maxdepth 1 -type l)\" ]"
+	if [ -n "${3:-}" ]; then
+		same "$1: the nexus reads back" "$(cat "$_et/nexus" 2>/dev/null)" "$3"
+	else
+		check "$1: tpgt_1 has a nexus" test -s "$_et/nexus"
+	fi
+	"$VLG" --dev "$VL_DEV" --wwpn "$2" --target 1 --lun 0 --expect-luns 0 \
+		--only rw --label "[$1] " suite >/tmp/vlg-exported.out 2>&1
+	_r=$?
+	cat /tmp/vlg-exported.out
+	same "$1: vl-guest verified I/O on target 1 LUN 0 (suite --only rw) exit status" $_r 0
+}
+
 # vlg_wait_line FILE REGEX [SECONDS] [PID]: wait until a background
 # process has written a line matching REGEX to FILE (default: within 10 s);
 # with PID, give up as soon as that process has ended without it.
