@@ -303,6 +303,69 @@ static int tmf_submit(struct tmf *t, uint32_t subtype, uint64_t tag)
 	return tmf_submit_lun(t, subtype, F.o->lun, tag);
 }
 
+/* Submit the TMFs @t[0..n-1] are set up for; wait for their answers. */
+static void tmf_wait(struct tmf *t, unsigned int n, int64_t dl)
+{
+	struct gvq *cq = &F.d.vq[0];
+	unsigned int i, left = n;
+	void *cookie;
+	int ret;
+
+	while (left) {
+		while ((ret = gvq_get_used(cq, &cookie, NULL)) > 0)
+			for (i = 0; i < n; i++)
+				if (cookie == t[i].resp && !t[i].done) {
+					t[i].done = true;
+					left--;
+				}
+		if (ret < 0)
+			give_up("control queue answers", ret);
+		if (left && now_ns() > dl)
+			give_up("every TMF answered in time", -ETIMEDOUT);
+		if (left)
+			usleep(1000);
+	}
+}
+
+/* The LUN number @io is addressed to (SAM-5 flat space, as vl_lun()). */
+static unsigned int io_lun(const struct scsi_io *io)
+{
+	return (unsigned int)(io->lun[2] & 0x3f) << 8 | io->lun[3];
+}
+
+/*
+ * Wait until the device holds each of the @n commands @io: QUERY TASK
+ * answers FUNCTION SUCCEEDED for it.  A TMF sent after that finds them in
+ * flight however long the host took to fetch them (a fixed sleep did
+ * not: CI's busy host once queried a READ not fetched yet).  The
+ * queries' memory is given back to the arenas once answered.
+ */
+static void wait_held(const struct scsi_io *io, unsigned int n)
+{
+	struct arena *a = F.d.mem.data;
+	uint64_t next[2] = { a[0].next, a[1].next };
+	int64_t dl = deadline();
+	struct tmf t = { 0 };
+	unsigned int i = 0;
+
+	while (i < n) {
+		if (tmf_submit_lun(&t, VIRTIO_SCSI_T_TMF_QUERY_TASK,
+				   io_lun(&io[i]), io[i].tag))
+			give_up("submit a QUERY TASK", -ENOSPC);
+		tmf_wait(&t, 1, dl);
+		a[0].next = next[0];
+		a[1].next = next[1];
+		if (t.resp[0] == VIRTIO_SCSI_S_FUNCTION_SUCCEEDED) {
+			i++;
+			continue;
+		}
+		if (now_ns() > dl)
+			give_up("the device holds the commands (QUERY TASK)",
+				-ETIMEDOUT);
+		usleep(10000);
+	}
+}
+
 static bool tmf_ok(uint8_t r)
 {
 	return r == TMF_COMPLETE ||
@@ -515,7 +578,7 @@ static void c_abort_reset(void)
 	clear_ua();			/* an earlier case's reset */
 	if (submit_reads(0, &io, buf, 1, 7) != 1)
 		give_up("submit the READ", -ENOSPC);
-	usleep(300000);			/* LIO has it */
+	wait_held(&io, 1);
 	if (tmf_submit(&t[0], VIRTIO_SCSI_T_TMF_ABORT_TASK, io.tag) ||
 	    tmf_submit(&t[1], VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET, 0))
 		give_up("submit the TMFs", -ENOSPC);
@@ -609,7 +672,7 @@ static void c_abort_other_lun(void)
 		if (scsi_submit(&F.d, rq, &io[i], &layout_std))
 			give_up("submit the READs", -ENOSPC);
 	gvq_kick(rq);
-	usleep(300000);			/* LIO has them */
+	wait_held(io, 2);
 	if (tmf_submit_lun(&t[0], VIRTIO_SCSI_T_TMF_ABORT_TASK,
 			   F.o->other_lun, io[1].tag) ||
 	    tmf_submit_lun(&t[1], VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET,
@@ -639,30 +702,6 @@ static void c_abort_other_lun(void)
 	no_extra_answers(0);
 }
 
-/* Submit the TMFs @t[0..n-1] are set up for; wait for their answers. */
-static void tmf_wait(struct tmf *t, unsigned int n, int64_t dl)
-{
-	struct gvq *cq = &F.d.vq[0];
-	unsigned int i, left = n;
-	void *cookie;
-	int ret;
-
-	while (left) {
-		while ((ret = gvq_get_used(cq, &cookie, NULL)) > 0)
-			for (i = 0; i < n; i++)
-				if (cookie == t[i].resp && !t[i].done) {
-					t[i].done = true;
-					left--;
-				}
-		if (ret < 0)
-			give_up("control queue answers", ret);
-		if (left && now_ns() > dl)
-			give_up("every TMF answered in time", -ETIMEDOUT);
-		if (left)
-			usleep(1000);
-	}
-}
-
 /*
  * QUERY TASK and QUERY TASK SET (SAM-5 7.8, 7.9), answered by the device
  * from its own commands: FUNCTION SUCCEEDED for a READ the slow LUN
@@ -683,7 +722,7 @@ static void c_query_task(void)
 	clear_ua_lun(F.fast_lun);
 	if (submit_reads(0, &io, buf, 1, 7) != 1)
 		give_up("submit the READ", -ENOSPC);
-	usleep(300000);			/* LIO has it */
+	wait_held(&io, 1);
 	if (tmf_submit(&t[0], VIRTIO_SCSI_T_TMF_QUERY_TASK, io.tag) ||
 	    tmf_submit(&t[1], VIRTIO_SCSI_T_TMF_QUERY_TASK, io.tag + 1000) ||
 	    tmf_submit(&t[2], VIRTIO_SCSI_T_TMF_QUERY_TASK_SET, 0) ||
@@ -817,7 +856,7 @@ static void c_task_set(void)
 		submit_on(&io[i], F.o->lun, 7 + i, buf + i * BLK);
 	submit_on(&io[4], F.o->other_lun, 7, buf + 4 * BLK);
 	gvq_kick(vdev_reqq(&F.d, 0));
-	usleep(300000);			/* LIO has them */
+	wait_held(io, 5);
 	if (tmf_submit(&t, clear ? VIRTIO_SCSI_T_TMF_CLEAR_TASK_SET :
 		       VIRTIO_SCSI_T_TMF_ABORT_TASK_SET, 0))
 		give_up("submit the TMF", -ENOSPC);
@@ -865,7 +904,7 @@ static void c_task_set_many(void)
 	for (q = 0; q < 2; q++)
 		total += submit_reads(q, io + total, buf + (size_t)total * BLK,
 				      per, 1000 * q);
-	usleep(300000);			/* LIO has them */
+	wait_held(io, total);
 	if (tmf_submit(&t, VIRTIO_SCSI_T_TMF_ABORT_TASK_SET, 0))
 		give_up("submit the TMF", -ENOSPC);
 	late = tmf_race(&t, io, total, total, true);
@@ -915,7 +954,7 @@ static void c_nexus_reset(void)
 	submit_on(&io[1], F.o->lun, 8, buf + BLK);
 	submit_on(&io[2], F.o->other_lun, 7, buf + 2 * BLK);
 	gvq_kick(vdev_reqq(&F.d, 0));
-	usleep(300000);			/* LIO has them */
+	wait_held(io, 3);
 	if (tmf_submit(&t, VIRTIO_SCSI_T_TMF_I_T_NEXUS_RESET, 0))
 		give_up("submit the TMF", -ENOSPC);
 	late = tmf_race(&t, io, 3, 3, false);
@@ -1059,7 +1098,7 @@ static void c_during(const char *which)
 	/* What was answered before (the TEST UNIT READYs) is not counted. */
 	used0 = gvq_used_idx(vq);
 	n = submit_reads(0, io, buf, 8, 50);
-	usleep(300000);
+	wait_held(io, n);
 	t0 = now_ns();
 	if (!strcmp(which, "mem-table")) {
 		ret = vdev_set_mem_table(&F.d, rep);
@@ -1147,7 +1186,7 @@ static void c_guest_reset(void)
 	clear_ua();
 	if (submit_reads(0, &io, buf, 1, 70) != 1)
 		give_up("submit the READ", -ENOSPC);
-	usleep(300000);
+	wait_held(&io, 1);
 	t0 = now_ns();
 	ret = vdev_clear_endpoint(&F.d);
 	timed("CLEAR_ENDPOINT", t0);
