@@ -101,8 +101,9 @@ vl_watch() {
 # vl_collect_mods DIR ROOT ABI MOD...: the modules MOD and everything they
 # depend on, from ROOT/lib/modules/ABI (ROOT "/" for this system's), into
 # DIR, decompressed (busybox insmod cannot read .ko.xz or .ko.zst), with
-# their file names in load order in DIR/order.  Fails if any MOD is
-# neither found nor built into the kernel.
+# their file names in load order in DIR/order ("?NAME": optional, a
+# CPU-specific crypto module).  Fails if any MOD is neither found nor
+# built into the kernel.
 vl_collect_mods() {
 	_cm_dir=$1 _cm_root=$2 _cm_abi=$3
 	shift 3
@@ -126,6 +127,13 @@ vl_collect_mods() {
 		*.zst) _cm_n=${_cm_n%.zst}; zstd -qdc "$_cm_ko" >"$_cm_dir/$_cm_n" ;;
 		*) cp "$_cm_ko" "$_cm_dir/$_cm_n" ;;
 		esac || return 1
+		# A CPU's own crypto implementation (a softdep such as
+		# crct10dif-pclmul) refuses to load without its instructions
+		# (QEMU's -cpu qemu64 has no PCLMULQDQ); the generic one still
+		# serves: "?" marks it optional for the inits.
+		case $_cm_ko in
+		*/arch/*/crypto/*) _cm_n="?$_cm_n" ;;
+		esac
 		echo "$_cm_n" >>"$_cm_dir/order"
 	done
 }
