@@ -78,6 +78,10 @@ bench_args() {
 	4x32)		echo "--queues 4 --depth 32 --bs 4k --rw randread" ;;
 	16x32)		echo "--queues 16 --depth 32 --bs 4k --rw randread" ;;
 	2x16rw)		echo "--queues 2 --depth 16 --bs 4k --rw randrw --mix 70" ;;
+	64k-read)	echo "--queues 1 --depth 8 --bs 64k --rw read" ;;
+	64k-write)	echo "--queues 1 --depth 8 --bs 64k --rw write" ;;
+	1m-read)	echo "--queues 1 --depth 8 --bs 1m --rw read" ;;
+	1m-write)	echo "--queues 1 --depth 8 --bs 1m --rw write" ;;
 	*)		return 1 ;;
 	esac
 }
