@@ -33,9 +33,9 @@ DM=vl_slow			# and vl_slow2; images in /tmp/<name>.img
 # above 30000 (its results, in testing.md, used 35000).
 DELAY_MS=${VL_SAFETY_DELAY_MS:-15000}
 # The cases that run to their end in vl-guest (TMFs, quiescing ioctls,
-# guest reset) wait for their slow commands themselves: they give LIO
-# 300 ms to take a command, then send their TMF or ioctl at once, so a
-# delay many times that keeps the commands in LIO long enough.
+# guest reset) wait for their slow commands themselves: they wait until
+# the device holds them (QUERY TASK), then send their TMF or ioctl at
+# once, so a delay of seconds keeps the commands in LIO long enough.
 CASE_DELAY_MS=${VL_SAFETY_CASE_DELAY_MS:-5000}
 DELAY_S=$(( (DELAY_MS + 999) / 1000 ))
 # A case's slow commands all finish within one delay (dm-delay delays them

@@ -17,7 +17,7 @@
 # Knobs (environment; scripts/bench.sh sets them through a wrapper):
 #   VLB_RUNS     runs of every case on every module (3)
 #   VLB_SECONDS  seconds per run, at least 4 (5)
-#   VLB_CASES    cases, from the table in bench_args() (all of them)
+#   VLB_CASES    cases, from the table in bench_args() ("1x1 2x32 2x32w 2x32-64k")
 #   VLB_MODULES  modes, of "intree intree-pq lio lio-poll lio-null" (the
 #                default; intree-pq only on 6.5+): see mod_base() below
 #   VLB_POLL_US  vhost_lio's poll_us in lio-poll runs (50)
