@@ -99,11 +99,10 @@ static const struct {
  * A queue file.  The counters are read from the last line up, requests
  * last: every other count but kicks and the poll counts follows the
  * request it is about (and slots_exhausted the TASK SET FULL answer it
- * gets), so that a file read
- * while the queue runs shows no more batches, signals, TASK SET FULL
- * answers... than requests, nor slots_exhausted above task_set_full
- * (where stores are seen in order, as on x86; elsewhere a running
- * queue's counts are only approximate).
+ * gets), so that a file read while the queue runs shows no more
+ * batches, signals, TASK SET FULL answers... than requests, nor
+ * slots_exhausted above task_set_full (where stores are seen in order,
+ * as on x86; elsewhere a running queue's counts are only approximate).
  * Context: a debugfs read; the queue is alive (see the top of this file).
  */
 static int vl_queue_stats_show(struct seq_file *m, void *unused)
