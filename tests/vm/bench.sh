@@ -61,6 +61,7 @@ W_INTREE=naa.5001405000000b01	# in-tree vhost_scsi's WWPN
 W_LIO=naa.5001405000000b02	# vhost_lio's WWPN
 NEXUS=naa.5001405000000b0f
 RD_PAGES=262144			# 1 GiB of LBAs; nullio allocates nothing
+LUN_DEPTH=1024			# vhost_lio's LUN limit, see export_lun
 
 if [ ! -x "$VLG" ]; then
 	fail "tests/guest/vl-guest is built (make -C tests/guest)"
@@ -119,6 +120,11 @@ mode_off() {
 }
 
 # export_lun MODULE: rd_mcp nullio backstore as LUN 0 of FABRIC/WWPN/tpgt_1.
+# vhost_lio answers commands beyond a LUN's limit TASK SET FULL, and the
+# limit is by default the backstore's queue_depth (128 for rd_mcp), which
+# 16 queues x 32 exceed; the in-tree module limits nothing.  So that both
+# carry the same load, vhost_lio's LUN gets a limit of $LUN_DEPTH, above
+# the deepest case.
 export_lun() {
 	_f=$CFS/$(mod_fabric "$1") _w=$(mod_wwpn "$1")
 	_b=$CFS/core/rd_mcp_9/vlb_$1
@@ -126,6 +132,8 @@ export_lun() {
 	{ [ -z "${VLB_SUBMIT_TYPE:-}" ] ||
 	  put "$_b/attrib/submit_type" "$VLB_SUBMIT_TYPE"; } &&
 	mkdir -p "$_f/$_w/tpgt_1" &&
+	{ [ "$(mod_base "$1")" = intree ] ||
+	  put "$_f/$_w/tpgt_1/attrib/lun_queue_depth" "0:$LUN_DEPTH"; } &&
 	lun_link "$_f/$_w/tpgt_1" 0 "$_b" &&
 	put "$_f/$_w/tpgt_1/nexus" $NEXUS
 }
