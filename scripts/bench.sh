@@ -85,7 +85,8 @@ table() {
 		delete f
 		for (i = 2; i <= NF; i++) {
 			split($i, kv, "=")
-			f[kv[1]] = kv[2]
+			if (kv[2] != "-")	# "-": not measured in this run
+				f[kv[1]] = kv[2]
 		}
 		for (k in f) {
 			key = f["case"] SUBSEP f["mod"] SUBSEP k

@@ -42,7 +42,8 @@
 # its start to ~1.5 s before its end): system-wide busy share, context
 # switches and interrupts per I/O; the CPU time per I/O and the times
 # scheduled in per I/O (schedstat) of the module's vhost worker threads
-# (in-tree: vhost-<pid>; ours: vhost-lio-<pid>.N) and of all kworkers
+# (in-tree: vhost-<pid>; ours: vhost-lio-<pid>.N; "-" if the window's two
+# samples did not see the same number of them) and of all kworkers
 # (LIO's submission and completion work); then, for vhost_lio's modes, its
 # queue counters (debugfs) from the device's open to the window's end:
 #       q_requests=.. kicks_per_req=.. signals_per_req=.. batches_per_req=..
@@ -252,9 +253,14 @@ run_one() {
 		w = m ~ /^intree/ ? 6 : 9	# the module worker fields
 		split(q, qs, " ")		# since the device opened
 		nq = qs[1] > 0 ? qs[1] : 1
+		# Worker figures only when both samples saw the same worker
+		# threads: a sample that missed some gave negative numbers.
+		wk = a[w + 2] == b[w + 2] && b[w + 2] > 0
+		wus = wk ? sprintf("%.2f", (b[w] - a[w]) / 1000 / ios) : "-"
+		wsl = wk ? sprintf("%.3f", (b[w + 1] - a[w + 1]) / ios) : "-"
 		printf "RUN mod=%s case=%s run=%s %s window_s=%.2f " \
 		       "win_busy_pct=%.1f ctxt_per_io=%.2f intr_per_io=%.2f " \
-		       "wk_us_per_io=%.2f wk_slices_per_io=%.3f wk_threads=%d " \
+		       "wk_us_per_io=%s wk_slices_per_io=%s wk_threads=%d " \
 		       "kw_us_per_io=%.2f kw_slices_per_io=%.3f " \
 		       "q_requests=%d kicks_per_req=%.3f signals_per_req=%.3f " \
 		       "batches_per_req=%.3f poll_hits_per_req=%.3f " \
@@ -262,8 +268,7 @@ run_one() {
 		       m, c, r, $0, dt,
 		       (b[3] > a[3] ? 100 * (b[2] - a[2]) / (b[3] - a[3]) : 0),
 		       (b[4] - a[4]) / ios, (b[5] - a[5]) / ios,
-		       (b[w] - a[w]) / 1000 / ios, (b[w + 1] - a[w + 1]) / ios,
-		       b[w + 2], (b[12] - a[12]) / 1000 / ios,
+		       wus, wsl, b[w + 2], (b[12] - a[12]) / 1000 / ios,
 		       (b[13] - a[13]) / ios, qs[1], qs[2] / nq, qs[3] / nq,
 		       qs[4] / nq, qs[5] / nq, qs[6] / nq
 	}'
