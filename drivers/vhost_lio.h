@@ -15,6 +15,9 @@
  *                       spinlocks), taken inside vl_tpg.mutex by
  *                       target_setup_session()/target_remove_session()
  *   device-layer queue and event locks
+ *   vl_worker.lock      a spinlock: a queue added to a worker (under the
+ *                       device-layer mutex) against the worker's death
+ *                       (vl_worker_killed(), alone); nothing inside it
  *   vl_tpg.close_lock   a spinlock, innermost: the close LIO asked for
  *
  * vl_tpg_pin() takes the configfs dependency on a TPG (target_depend_item(),

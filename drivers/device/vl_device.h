@@ -434,8 +434,12 @@ struct vl_vq {
  * @task: the thread: a vhost_task of the VMM, or a kthread (vl_compat.h)
  * @dev: the device
  * @pending: bit i set: queue vqs[i] has work (a kick or a completion)
- * @vqs: the queues it serves
- * @nr_vqs: number of @vqs
+ * @lock: serialises adding a queue with the VMM's death (@dead)
+ * @dead: the thread died with the VMM (vl_worker_killed()): no queue is
+ *	  added any more
+ * @vqs: the queues it serves; an entry is written before @nr_vqs counts
+ *	 it (release), and stays until the worker is freed
+ * @nr_vqs: number of @vqs; the thread reads it with acquire, unlocked
  * @poll_end: local_clock() at which the poll window ends; 0: no window
  * @poll_ns: the window's length, adapted between poll_us/64 and poll_us
  * @poll_over: the window ended: the next round turns kicks back on
@@ -446,7 +450,9 @@ struct vl_worker {
 	struct vl_task		task;
 	struct vl_dev		*dev;
 	unsigned long		pending;
-	struct vl_vq		*vqs[2];
+	spinlock_t		lock;	/* see @lock above */
+	bool			dead;
+	struct vl_vq		*vqs[VL_MAX_IO_VQS];
 	unsigned int		nr_vqs;
 	u64			poll_end;
 	u32			poll_ns;
@@ -488,8 +494,12 @@ struct vl_worker {
  * @log_ctx: VHOST_SET_LOG_FD: signalled after the used ring is logged
  * @mem: guest memory table (VHOST_SET_MEM_TABLE), or NULL
  * @vqs: the virtqueues
- * @workers: [0] serves the control and event queues, [1 + N] request
- *	     queue N; each is started when its queue first starts
+ * @workers: [0] serves the control and event queues, [1 + N % @nr_io_workers]
+ *	     request queue N; each is started when its first queue starts
+ * @nr_io_workers: request-queue workers at most: the online CPUs at
+ *		   VHOST_SET_OWNER, up to VL_MAX_IO_VQS (more threads than
+ *		   CPUs, each woken for a request or two, cost more than
+ *		   they serve; Documentation/performance.md)
  * @tpgs: TPGs pinned by VHOST_SCSI_SET_ENDPOINT, indexed by target number;
  *	  written with every queue stopped, read by workers
  * @endpoint: VHOST_SCSI_SET_ENDPOINT succeeded and was not cleared
@@ -529,6 +539,7 @@ struct vl_dev {
 	struct vl_mem		*mem;
 	struct vl_vq		vqs[VL_MAX_VQS];
 	struct vl_worker	*workers[VL_MAX_IO_VQS + 1];
+	unsigned int		nr_io_workers;
 	struct vl_tpg		*tpgs[VL_MAX_TARGET];
 	bool			endpoint;
 	char			wwpn[VL_NAMELEN];

@@ -160,13 +160,14 @@ static bool vl_vq_poll(struct vl_vq *vq)
  */
 static bool vl_worker_poll(struct vl_worker *w)
 {
+	/* Pairs with vl_worker_attach(): the queues counted are written. */
+	unsigned int i, nr = smp_load_acquire(&w->nr_vqs);
 	u32 max = vl_poll_max_ns();
 	bool watched = false, found = false;
-	unsigned int i;
 
 	if (!w->poll_end)
 		return false;
-	for (i = 0; i < w->nr_vqs; i++)
+	for (i = 0; i < nr; i++)
 		watched |= w->vqs[i]->polled;
 	if (!watched) {
 		/* No ring was left to poll (e.g. held with kicks off). */
@@ -175,7 +176,7 @@ static bool vl_worker_poll(struct vl_worker *w)
 	}
 	/* Before vl_vq_poll() takes a mutex. */
 	__set_current_state(TASK_RUNNING);
-	for (i = 0; i < w->nr_vqs; i++) {
+	for (i = 0; i < nr; i++) {
 		if (!w->vqs[i]->polled)
 			continue;
 		if (vl_vq_poll(w->vqs[i])) {
@@ -196,7 +197,7 @@ static bool vl_worker_poll(struct vl_worker *w)
 	w->poll_ns = max(w->poll_ns / 2, max / 64);
 	w->poll_end = 0;
 	w->poll_over = true;
-	for (i = 0; i < w->nr_vqs; i++) {
+	for (i = 0; i < nr; i++) {
 		struct vl_vq *vq = w->vqs[i];
 
 		if (!vq->polled)
@@ -217,13 +218,18 @@ static bool vl_worker_poll(struct vl_worker *w)
 static bool vl_worker_fn(void *data)
 {
 	struct vl_worker *w = data;
-	unsigned int i;
+	unsigned int i, nr;
 
 	if (!READ_ONCE(w->pending))
 		return vl_worker_poll(w);
 	__set_current_state(TASK_RUNNING);
 	vl_worker_poll_start(w);
-	for (i = 0; i < w->nr_vqs; i++) {
+	/*
+	 * A queue added meanwhile (vl_worker_attach()) has its pending bit
+	 * set only after it is counted, and a bit left set brings us back.
+	 */
+	nr = smp_load_acquire(&w->nr_vqs);
+	for (i = 0; i < nr; i++) {
 		if (test_and_clear_bit(w->vqs[i]->pending_bit, &w->pending))
 			vl_vq_service(w, w->vqs[i]);
 	}
@@ -240,16 +246,21 @@ static bool vl_worker_fn(void *data)
 static void vl_worker_killed(void *data)
 {
 	struct vl_worker *w = data;
-	unsigned int i;
+	unsigned int i, nr;
 
-	for (i = 0; i < w->nr_vqs; i++) {
+	/* No queue is added after this: @nr is all of them. */
+	spin_lock(&w->lock);
+	w->dead = true;
+	nr = w->nr_vqs;
+	spin_unlock(&w->lock);
+	for (i = 0; i < nr; i++) {
 		mutex_lock(&w->vqs[i]->mutex);
 		WRITE_ONCE(w->vqs[i]->running, false);
 		RCU_INIT_POINTER(w->vqs[i]->worker, NULL);
 		mutex_unlock(&w->vqs[i]->mutex);
 	}
 	synchronize_rcu();
-	for (i = 0; i < w->nr_vqs; i++)
+	for (i = 0; i < nr; i++)
 		vl_slots_reap(w->vqs[i]);
 }
 
@@ -264,6 +275,7 @@ static struct vl_worker *vl_worker_create(struct vl_dev *dev,
 	if (!w)
 		return ERR_PTR(-ENOMEM);
 	w->dev = dev;
+	spin_lock_init(&w->lock);
 	snprintf(name, sizeof(name), "vhost-lio-%d.%u",
 		 task_pid_nr(dev->owner), id);
 	ret = vl_task_create(&w->task, vl_worker_fn, vl_worker_killed, w,
@@ -275,57 +287,116 @@ static struct vl_worker *vl_worker_create(struct vl_dev *dev,
 	return w;
 }
 
-static void vl_worker_attach(struct vl_worker *w, struct vl_vq *vq)
+/*
+ * Add @vq to the queues @w serves, while its thread may be running.
+ * Return: 0, or -ESRCH if the thread died with the VMM.
+ */
+static int vl_worker_attach(struct vl_worker *w, struct vl_vq *vq)
 {
-	vq->pending_bit = w->nr_vqs;
-	w->vqs[w->nr_vqs++] = vq;
+	unsigned int n;
+
+	spin_lock(&w->lock);
+	if (w->dead) {
+		spin_unlock(&w->lock);
+		return -ESRCH;
+	}
+	n = w->nr_vqs;
+	if (WARN_ON_ONCE(n >= ARRAY_SIZE(w->vqs))) {
+		spin_unlock(&w->lock);
+		return -EINVAL;
+	}
+	vq->pending_bit = n;
+	w->vqs[n] = vq;
+	/* Pairs with the thread's smp_load_acquire(): vqs[n] is written. */
+	smp_store_release(&w->nr_vqs, n + 1);
+	/* Wakers see the queue counted (vl_vq_queue_work() sets its bit). */
 	rcu_assign_pointer(vq->worker, w);
+	spin_unlock(&w->lock);
+	return 0;
+}
+
+/*
+ * Take back worker 0 whose thread died before both its queues were added
+ * (nothing else has seen it): nothing is left started.
+ */
+static void vl_worker_undo(struct vl_dev *dev, struct vl_worker *w)
+{
+	RCU_INIT_POINTER(dev->vqs[VL_VQ_CTL].worker, NULL);
+	RCU_INIT_POINTER(dev->vqs[VL_VQ_EVT].worker, NULL);
+	synchronize_rcu();
+	vl_task_stop(&w->task);
+	dev->workers[0] = NULL;
+	kfree(w);
+}
+
+/*
+ * The worker of @vq: 0 for the control and event queues; request queues
+ * are dealt out over @dev->nr_io_workers.
+ */
+static unsigned int vl_vq_worker_id(const struct vl_vq *vq)
+{
+	if (vq->index < VL_VQ_IO)
+		return 0;
+	return 1 + (vq->index - VL_VQ_IO) % vq->dev->nr_io_workers;
 }
 
 /*
  * The worker of a queue, started on first use: one serves the control and
- * event queues, one each request queue the guest actually sets up.
+ * event queues, and the request queues the guest actually sets up have
+ * one each, up to nr_io_workers; beyond, they share (queue N has worker
+ * 1 + N % nr_io_workers).
  * Return: 0 or a negative errno.
  */
 static int vl_vq_get_worker(struct vl_vq *vq)
 {
 	struct vl_dev *dev = vq->dev;
-	unsigned int id = vq->index < VL_VQ_IO ? 0 : vq->index - VL_VQ_IO + 1;
 	struct vl_worker *w;
+	unsigned int id;
+	int ret;
 
 	lockdep_assert_held(&dev->mutex);
 	if (rcu_access_pointer(vq->worker))
 		return 0;
 	if (!dev->owner)
 		return -EPERM;
-	/* Its worker died with the VMM (vl_worker_killed()): so do we. */
-	if (dev->workers[id])
-		return -ESRCH;
-	w = vl_worker_create(dev, id);
-	if (IS_ERR(w))
-		return PTR_ERR(w);
-	dev->workers[id] = w;
-	if (id == 0) {
-		vl_worker_attach(w, &dev->vqs[VL_VQ_CTL]);
-		vl_worker_attach(w, &dev->vqs[VL_VQ_EVT]);
-	} else {
-		vl_worker_attach(w, vq);
-		vl_stats_vq_add(vq);
+	id = vl_vq_worker_id(vq);
+	w = dev->workers[id];
+	if (!w) {
+		w = vl_worker_create(dev, id);
+		if (IS_ERR(w))
+			return PTR_ERR(w);
+		dev->workers[id] = w;
+		if (id == 0) {
+			/* Both at once: each only ever has this worker. */
+			ret = vl_worker_attach(w, &dev->vqs[VL_VQ_CTL]) ?:
+			      vl_worker_attach(w, &dev->vqs[VL_VQ_EVT]);
+			if (ret)	/* died with the VMM already */
+				vl_worker_undo(dev, w);
+			return ret;
+		}
 	}
-	return 0;
+	/* A worker that died with the VMM takes no queue: -ESRCH. */
+	ret = vl_worker_attach(w, vq);
+	if (!ret && id)
+		vl_stats_vq_add(vq);
+	return ret;
 }
 
 /**
  * vl_workers_create() - start the worker of the control and event queues
  * @dev: the device, whose owner and mm are set
  *
- * Request queues get theirs when they start (vl_vq_start()).
+ * Request queues get theirs when they start (vl_vq_start()): one each up
+ * to the CPUs online now, shared beyond (vl_vq_get_worker()).
  *
  * Context: VHOST_SET_OWNER, dev->mutex held.
  * Return: 0 or a negative errno (nothing is left started).
  */
 int vl_workers_create(struct vl_dev *dev)
 {
+	/* CPUs online now: a later hotplug does not deal queues out again. */
+	dev->nr_io_workers = min_t(unsigned int, num_online_cpus(),
+				   VL_MAX_IO_VQS);
 	return vl_vq_get_worker(&dev->vqs[VL_VQ_CTL]);
 }
 

@@ -159,6 +159,33 @@ check "[bench] ran and printed its BENCH line (exit $_rc)" \
 	sh -c "[ $_rc -eq 0 ] && grep -q '^BENCH .* errors=0 ' /tmp/vlg-c1.out"
 same "[bench] closed: its directory is gone" "$(devs)" ""
 
+# ---- workers: beyond the CPUs, request queues share them -----------------
+# A worker thread per request queue up to the online CPUs, then queue N
+# has worker 1 + N % CPUs (vl_vq.c, vl_vq_get_worker()); worker 0 serves
+# the control and event queues.  Threads vhost-lio-<owner pid>.<id>
+# (kthreads on 6.1, the VMM's own threads on 6.12; a long name is cut
+# to 15 characters).  Six queues, each must be served.
+NCPU=$(nproc)
+NQ=6
+WANT=$((1 + (NQ < NCPU ? NQ : NCPU)))
+"$VLG" --dev "$VL_DEV" --wwpn $W --lun 0 bench --queues $NQ --depth 4 \
+	--bs 4k --rw randread --seconds 3 >/tmp/vlg-c6.out 2>&1 &
+P=$!
+if D=$(wait_taken $P 50 queue_0 queue_1 queue_2 queue_3 queue_4 queue_5); then
+	pass "[workers] all $NQ request queues served (50 requests each)"
+	_n=$(cat /proc/[0-9]*/task/[0-9]*/comm 2>/dev/null |
+	     grep -cE "^vhost-lio-$P(\.[0-9]*)?\$")
+	same "[workers] $NQ request queues on $NCPU CPUs: $WANT worker threads" \
+		"$_n" "$WANT"
+else
+	fail "[workers] all $NQ request queues served ($D)"
+fi
+wait $P
+_rc=$?
+check "[workers] the bench ran without errors (exit $_rc)" \
+	sh -c "[ $_rc -eq 0 ] && grep -q '^BENCH .* errors=0 ' /tmp/vlg-c6.out"
+same "[workers] closed: its directory is gone" "$(devs)" ""
+
 # ---- copy fallback and TASK SET FULL: memfd_secret RAM, LUN 0 limited ------
 check "limit LUN 0 to 4 commands" put $T/attrib/lun_queue_depth 0:4
 tsf0=$(sed -n 's/^lun_0 .*task_set_full=\([0-9]*\).*/\1/p' $T/lun_stats)

@@ -222,10 +222,13 @@ time_of() { sed -n "s/^TIME: $2 \([0-9]*\) ms$/\1/p" /tmp/vls-"$1".out | tail -n
 
 
 # bg_case NAME MARKER: start a case in the background; wait for MARKER.
+# Four request queues, more than the VM's two CPUs: two workers serve
+# two queues each (vl_vq_get_worker()), so SIGKILL and close meet shared
+# workers too.
 bg_case() {
 	klog_mark "$1"
 	"$VLG" --dev "$VL_DEV" --wwpn $W --target 1 --lun 0 --fast-lun 1 \
-		--queues 2 --timeout $VLG_TIMEOUT --label "[$1] " --case "$1" safety \
+		--queues 4 --timeout $VLG_TIMEOUT --label "[$1] " --case "$1" safety \
 		>/tmp/vls-"$1".out 2>&1 &
 	bgpid=$!
 	vlg_wait_line /tmp/vls-"$1".out "^$2" $((VLG_TIMEOUT + 10)) $bgpid
