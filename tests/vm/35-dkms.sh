@@ -7,7 +7,7 @@
 # and as tcm_vhost (what rtslib loads), and serves the vhost fabric; `make
 # dkms-remove` leaves no module.  Afterwards the module scripts/vm-run.sh
 # installed is there again for the tests after this one.
-# About 3.5 to 4 min under TCG, nearly all of it the build.
+# About 2.5 to 3 min under TCG, nearly all of it the build.
 . "$VL_REPO/tests/vm/lib.sh"
 
 # The cached kernel's root, from the plan (guest-init.sh exports no
