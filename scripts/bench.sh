@@ -9,7 +9,8 @@
 # A benchmark, not a test: it asserts no timing.
 #
 # Usage: scripts/bench.sh [-k 6.12|6.1|all] [-r RUNS] [-s SECONDS]
-#                         [-c "CASES"] [-m "MODES"] [-S 0|1|2] [-o DIR]
+#                         [-c "CASES"] [-m "MODES"] [-S 0|1|2]
+#                         [-p "PROBES"] [-o DIR]
 #   -k  kernel series (default 6.12; "all": 6.12 then 6.1)
 #   -r  runs of every case on every module (default 3)
 #   -s  seconds per run (default 5, at least 3)
@@ -23,15 +24,21 @@
 #       tests/vm/bench.sh)
 #   -S  write this to both backstores' attrib/submit_type (Linux 6.9+):
 #       0 the fabric's default, 1 direct execution, 2 LIO's submission work
+#   -p  probes, each one more run per case and mode after the recorded
+#       ones (tests/vm/bench.sh, "probes"): "profile" (perf's samples per
+#       thread class and symbol, in us per I/O) and "order" (how often
+#       vhost_lio answers a command before an earlier one of its queue,
+#       and how long VIRTIO_F_IN_ORDER would hold those answers); their
+#       lines follow the table
 #   -o  results directory (default results/bench-<series>); for -k all,
 #       <DIR>-<series>
 # The table also goes to <DIR>/table.md, the raw runs are <DIR>/bench.log.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-series=6.12 runs=3 secs=5 cases="" mods="" outarg="" subtype=""
+series=6.12 runs=3 secs=5 cases="" mods="" outarg="" subtype="" probes=""
 
-while getopts k:r:s:c:m:S:o: opt; do
+while getopts k:r:s:c:m:S:p:o: opt; do
 	case $opt in
 	k) series=$OPTARG ;;
 	r) runs=$OPTARG ;;
@@ -39,6 +46,7 @@ while getopts k:r:s:c:m:S:o: opt; do
 	c) cases=$OPTARG ;;
 	m) mods=$OPTARG ;;
 	S) subtype=$OPTARG ;;
+	p) probes=$OPTARG ;;
 	o) outarg=$OPTARG ;;
 	*) exit 2 ;;
 	esac
@@ -174,12 +182,14 @@ for s in $series; do
 		[ -n "$cases" ] && printf 'VLB_CASES=%q\n' "$cases"
 		[ -n "$mods" ] && printf 'VLB_MODULES=%q\n' "$mods"
 		[ -n "$subtype" ] && printf 'VLB_SUBMIT_TYPE=%q\n' "$subtype"
+		[ -n "$probes" ] && printf 'VLB_PROBES=%q\n' "$probes"
 		[ -n "${VLB_POLL_US:-}" ] && printf 'VLB_POLL_US=%q\n' "$VLB_POLL_US"
 		echo '. "$VL_REPO/tests/vm/bench.sh"'
 	} >"$wrap/bench.sh"
 	ncases=$(set -- ${cases:-1x1 2x32 2x32w 2x32-64k}; echo $#)
 	nmods=$(set -- ${mods:-intree intree-pq lio lio-poll lio-null}; echo $#)
-	tmo=$(( (runs * ncases + 1) * nmods * (secs + 4) + 8 * 2 * 10 + 180 ))
+	nprobes=$(set -- $probes; echo $#)
+	tmo=$(( ((runs + nprobes) * ncases + 1) * nmods * (secs + 4) + 8 * 2 * 10 + 180 ))
 
 	echo "bench: $abi: $runs run(s) x $ncases case(s) x $nmods module(s) x ${secs}s (guest timeout ${tmo}s)"
 	VL_TEST_TIMEOUT=$tmo scripts/vm-run.sh -k "$s" -t $((tmo + 300)) -o "$out" \
@@ -199,6 +209,12 @@ for s in $series; do
 		grep -h '^bench: ' "$out/bench.log" | sed 's/^/    /'
 		echo
 		table "$out/bench.log"
+		if grep -q '^PROF \|^ORDER ' "$out/bench.log"; then
+			echo
+			echo "Probes (one unrecorded run each):"
+			echo
+			grep -h '^PROF \|^ORDER ' "$out/bench.log" | sed 's/^/    /'
+		fi
 	} | tee "$out/table.md"
 	echo
 done

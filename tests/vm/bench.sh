@@ -350,6 +350,135 @@ while [ $r -le "$VLB_RUNS" ]; do
 done
 same "every bench run finished with no I/O error" "$bad" 0
 
+# ---- probes (VLB_PROBES) --------------------------------------------------
+# One more run per case and mode for each probe, after the recorded runs,
+# so that a probe's own cost stays out of the table's figures.
+#
+# order (vhost_lio's modes): the tracepoints vl_cmd_received and
+# vl_cmd_complete over ORDER_S seconds say how often a command is answered
+# before one its guest queued earlier on the same request queue (tags
+# grow per queue in vl-guest), and for how long VIRTIO_F_IN_ORDER (the
+# device uses buffers in the order they were made available) would have
+# to hold such an answer back:
+#   ORDER mod=M case=C answers=N ahead_pct=P held_p50_us=.. held_p99_us=..
+#       held_max_us=..
+# (held_*: over the answers that would wait, 0 when none would.)
+VLB_PROBES=${VLB_PROBES:-}
+ORDER_S=1
+TRACE=/sys/kernel/tracing
+
+# probe_run MODE CASE FN: a bench run with FN called 1 s into it; FN gets
+# the window's length in seconds and the run's output file, and prints
+# the probe's lines after the run ended with no error.
+probe_run() {
+	_m=$1 _c=$2 _fn=$3 _o=/tmp/vlb-probe.out _w=$((VLB_SECONDS - 3))
+	mode_on "$_m" || return 1
+	# shellcheck disable=SC2046 # bench_args is a list of options
+	vlg --dev "$(mod_dev "$_m")" --wwpn "$(mod_wwpn "$_m")" --lun 0 \
+		$(mod_opts "$_m") bench $(bench_args "$_c") \
+		--seconds "$VLB_SECONDS" >"$_o" 2>&1 &
+	_p=$!
+	sleep 1
+	"${_fn}_start" "$_w"
+	wait $_p
+	_rc=$?
+	mode_off "$_m" || return 1
+	if [ $_rc -ne 0 ] || ! grep -q '^BENCH .* errors=0 ' "$_o"; then
+		echo "probe $_fn $_m $_c: exit $_rc"
+		sed 's/^/    | /' "$_o"
+		return 1
+	fi
+	"${_fn}_report" "$_m" "$_c" "$_w" "$_o"
+}
+
+order_events() {
+	for _e in vl_cmd_received vl_cmd_complete; do
+		echo "$1" >$TRACE/events/vhost_lio/$_e/enable || return 1
+	done
+}
+
+order_start() {
+	echo 0 >$TRACE/tracing_on
+	echo >$TRACE/trace
+	order_events 1 && echo 1 >$TRACE/tracing_on && sleep $ORDER_S
+	echo 0 >$TRACE/tracing_on
+	order_events 0
+}
+
+# order_report MODE CASE WINDOW_S BENCH_OUT: per queue, the answers in
+# the order written, each against the oldest command of that queue
+# received in the window and not yet answered; under in-order use an
+# answer is held until every earlier command is answered.
+order_report() {
+	awk '
+	function field(name,   i, kv) {
+		for (i = 1; i <= NF; i++)
+			if (split($i, kv, "=") == 2 && kv[1] == name)
+				return kv[2]
+		return ""
+	}
+	function stamp(   i) {
+		for (i = 1; i <= NF; i++)
+			if ($i ~ /^[0-9]+\.[0-9]+:$/)
+				return substr($i, 1, length($i) - 1) * 1e6
+		return 0
+	}
+	/ vl_cmd_received: / {
+		q = field("dev") "/" field("queue"); t = field("tag")
+		rcv[q, ++nr[q]] = t; idx[q, t] = 1
+		if (!(q in lo))
+			lo[q] = 1
+		next
+	}
+	/ vl_cmd_complete: / {
+		q = field("dev") "/" field("queue"); t = field("tag")
+		if (!((q, t) in idx))
+			next		# received before the window
+		now = stamp(); n++
+		if (rcv[q, lo[q]] != t)
+			ahead++
+		done[q, t] = now
+		while (lo[q] <= nr[q] && ((q, rcv[q, lo[q]]) in done)) {
+			h = now - done[q, rcv[q, lo[q]]]
+			if (h > 0)
+				print h >"/tmp/vlb-held"
+			lo[q]++
+		}
+	}
+	END { printf "%d %d\n", n, ahead }' $TRACE/trace >/tmp/vlb-order
+	touch /tmp/vlb-held
+	sort -n /tmp/vlb-held | awk -v m="$1" -v c="$2" -v s="$(cat /tmp/vlb-order)" '
+	{ v[++n] = $1 }
+	END {
+		split(s, a, " ")
+		printf "ORDER mod=%s case=%s answers=%d ahead_pct=%.2f " \
+		       "held_p50_us=%.1f held_p99_us=%.1f held_max_us=%.1f\n",
+		       m, c, a[1], a[1] ? 100 * a[2] / a[1] : 0,
+		       n ? v[int((n + 1) * 0.5)] : 0,
+		       n ? v[int((n - 1) * 0.99) + 1] : 0, n ? v[n] : 0
+	}'
+	rm -f /tmp/vlb-held /tmp/vlb-order
+	echo >$TRACE/trace
+}
+
+pbad=0
+for p in $VLB_PROBES; do
+	case $p in
+	order)
+		[ -d $TRACE/events ] || mount -t tracefs tracefs $TRACE ||
+			{ echo "bench: no tracefs: no order probe"; continue; }
+		echo 32768 >$TRACE/buffer_size_kb ;;
+	*) echo "bench: unknown probe $p"; pbad=$((pbad + 1)); continue ;;
+	esac
+	for c in $VLB_CASES; do
+		for m in $VLB_MODULES; do
+			[ "$(mod_base "$m")" = lio ] || continue
+			probe_run "$m" "$c" $p || pbad=$((pbad + 1))
+		done
+	done
+done
+[ -z "$VLB_PROBES" ] || same "every probe run finished with no I/O error" "$pbad" 0
+
 # ---- memory per device ----------------------------------------------------
 # unrecl_kb: SUnreclaim + VmallocUsed in KiB, after SLUB gave back its
 # empty slabs.
