@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,20 @@ struct worker {
 	uint64_t hist[HBUCKETS];
 	int err;
 };
+
+/* --until-signal: no end before SIGUSR1 (and --seconds). */
+static volatile sig_atomic_t bench_usr1;
+
+static void bench_on_usr1(int sig)
+{
+	(void)sig;
+	bench_usr1 = 1;
+}
+
+static bool bench_over(const struct worker *w, int64_t now)
+{
+	return now >= w->stop_ns && (!w->o->until_signal || bench_usr1);
+}
 
 /* ---- latency histogram: 64 linear sub-buckets per power of two ---------- */
 
@@ -224,7 +239,7 @@ static void *worker_main(void *arg)
 		now = now_ns();
 		while ((ret = gvq_get_used(w->vq, &cookie, NULL)) > 0) {
 			complete(w, cookie, now);
-			if (now < w->stop_ns) {
+			if (!bench_over(w, now)) {
 				if ((ret = submit(w, cookie)) < 0)
 					break;
 			} else {
@@ -383,6 +398,16 @@ int run_bench(const struct vl_opts *o)
 	int64_t t0, t1;
 	int ret, rc = 1;
 
+	if (o->until_signal) {
+		struct sigaction sa = { .sa_handler = bench_on_usr1 };
+
+		/* Before the device exists: a test signals once it is used. */
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(SIGUSR1, &sa, NULL)) {
+			perror("vl-guest: sigaction");
+			return 1;
+		}
+	}
 	if ((ret = vdev_start(&d, o, bench_report)))
 		goto out;
 	if ((ret = lun_ready(&d, o, &bsz, &blocks))) {
