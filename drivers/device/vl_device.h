@@ -496,8 +496,9 @@ struct vl_worker {
  * @vqs: the virtqueues
  * @workers: [0] serves the control and event queues, [1 + N % @nr_io_workers]
  *	     request queue N; each is started when its first queue starts
- * @nr_io_workers: request-queue workers at most: the online CPUs at
- *		   VHOST_SET_OWNER, up to VL_MAX_IO_VQS (more threads than
+ * @nr_io_workers: request-queue workers at most: the online CPUs the
+ *		   owner may run on at VHOST_SET_OWNER (its affinity and
+ *		   cpuset), up to VL_MAX_IO_VQS (more threads than
  *		   CPUs, each woken for a request or two, cost more than
  *		   they serve; Documentation/performance.md)
  * @tpgs: TPGs pinned by VHOST_SCSI_SET_ENDPOINT, indexed by target number;

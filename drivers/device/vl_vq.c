@@ -387,16 +387,22 @@ static int vl_vq_get_worker(struct vl_vq *vq)
  * @dev: the device, whose owner and mm are set
  *
  * Request queues get theirs when they start (vl_vq_start()): one each up
- * to the CPUs online now, shared beyond (vl_vq_get_worker()).
+ * to the CPUs the owner may use now, shared beyond (vl_vq_get_worker()).
  *
  * Context: VHOST_SET_OWNER, dev->mutex held.
  * Return: 0 or a negative errno (nothing is left started).
  */
 int vl_workers_create(struct vl_dev *dev)
 {
-	/* CPUs online now: a later hotplug does not deal queues out again. */
-	dev->nr_io_workers = min_t(unsigned int, num_online_cpus(),
-				   VL_MAX_IO_VQS);
+	/*
+	 * The CPUs the owner may run on (its affinity and cpuset), online
+	 * now: the workers inherit them (6.12) or its cgroups (6.1).  A
+	 * later hotplug or affinity change does not deal queues out again.
+	 */
+	dev->nr_io_workers = clamp_t(unsigned int,
+				     cpumask_weight_and(current->cpus_ptr,
+							cpu_online_mask),
+				     1, VL_MAX_IO_VQS);
 	return vl_vq_get_worker(&dev->vqs[VL_VQ_CTL]);
 }
 
