@@ -28,8 +28,9 @@
 #       ones (tests/vm/bench.sh, "probes"): "profile" (perf's samples per
 #       thread class and symbol, in us per I/O) and "order" (how often
 #       vhost_lio answers a command before an earlier one of its queue,
-#       and how long VIRTIO_F_IN_ORDER would hold those answers); their
-#       lines follow the table
+#       and how long VIRTIO_F_IN_ORDER would hold those answers) and
+#       "split" (vhost_lio's worker time per request in each step);
+#       their lines follow the table
 #   -o  results directory (default results/bench-<series>); for -k all,
 #       <DIR>-<series>
 # The table also goes to <DIR>/table.md, the raw runs are <DIR>/bench.log.
@@ -209,11 +210,11 @@ for s in $series; do
 		grep -h '^bench: ' "$out/bench.log" | sed 's/^/    /'
 		echo
 		table "$out/bench.log"
-		if grep -q '^PROF \|^ORDER ' "$out/bench.log"; then
+		if grep -q '^ORDER \|^SPLIT ' "$out/bench.log"; then
 			echo
 			echo "Probes (one unrecorded run each):"
 			echo
-			grep -h '^PROF \|^ORDER ' "$out/bench.log" | sed 's/^/    /'
+			grep -h '^ORDER \|^SPLIT ' "$out/bench.log" | sed 's/^/    /'
 		fi
 	} | tee "$out/table.md"
 	echo

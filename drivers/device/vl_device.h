@@ -41,6 +41,7 @@
 #include <linux/percpu-refcount.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/sched/clock.h>
 #include <linux/eventfd.h>
 #include <linux/jump_label.h>
 #include <linux/llist.h>
@@ -200,6 +201,13 @@ struct vl_tmf_set {
  *	       parameter poll_us; vl_worker_poll())
  * @poll_misses: poll windows that ended with the ring empty (kicks on
  *		 again)
+ * @ring_ns: while the cost split is on (debugfs cost_split, benchmarks
+ *	     only): worker time taking chains from the ring and parsing them
+ * @map_ns: ... pinning (or copying) their data
+ * @submit_ns: ... in LIO's submission calls (what runs in the worker)
+ * @answer_ns: ... answering completed commands (responses, used entries,
+ *	       releasing slots and pages)
+ * @signal_ns: ... publishing the used ring and signalling the guest
  *
  * Plain u64s, no atomics: each has one writer at a time.  @kicks is
  * written by vl_kick_wake() under the kick eventfd's wait queue lock;
@@ -219,6 +227,11 @@ struct vl_vq_stats {
 	u64	copy_fallback;
 	u64	poll_hits;
 	u64	poll_misses;
+	u64	ring_ns;
+	u64	map_ns;
+	u64	submit_ns;
+	u64	answer_ns;
+	u64	signal_ns;
 };
 
 /**
@@ -651,6 +664,31 @@ void vl_stats_dev_add(struct vl_dev *dev);
 void vl_stats_dev_remove(struct vl_dev *dev);
 void vl_stats_vq_add(struct vl_vq *vq);
 DECLARE_STATIC_KEY_FALSE(vl_null_io);	/* debugfs null_io (vl_stats.c) */
+DECLARE_STATIC_KEY_FALSE(vl_cost);	/* debugfs cost_split (vl_stats.c) */
+
+/*
+ * The cost split (benchmarks only): the worker's time per step, in the
+ * _ns counters of struct vl_vq_stats.  vl_cost_start() is local_clock()
+ * while the split is on, else 0 (a static key: nothing while off);
+ * vl_cost_add() adds the time since then.  Context: the queue's worker.
+ */
+static inline u64 vl_cost_start(void)
+{
+	return static_branch_unlikely(&vl_cost) ? local_clock() : 0;
+}
+
+static inline void vl_cost_add(u64 *counter, u64 t0)
+{
+	u64 now;
+
+	if (!t0)
+		return;
+	now = local_clock();
+	/* The worker may have moved to a CPU whose clock is a bit behind. */
+	if (now > t0)
+		WRITE_ONCE(*counter, *counter + now - t0);
+}
+
 void vl_stats_received(struct vl_vq *vq, struct vl_slot *s);
 void vl_stats_submitted(struct vl_vq *vq, const struct vl_slot *s);
 void vl_stats_answer(struct vl_vq *vq, const struct vl_chain *c,

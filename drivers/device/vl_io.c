@@ -163,13 +163,16 @@ void vl_io_complete_done(struct vl_vq *vq)
 {
 	unsigned int aborts = 0;
 	bool any = false;
+	u64 t0;
 
 	lockdep_assert_held(&vq->mutex);
+	t0 = vl_cost_start();
 	if (!llist_empty(&vq->deferred) &&
 	    !atomic_read(&vq->dev->aborts_unanswered))
 		any = vl_io_answer_list(vq, llist_del_all(&vq->deferred),
 					&aborts);
 	any |= vl_io_answer_list(vq, llist_del_all(&vq->done), &aborts);
+	vl_cost_add(&vq->stats.answer_ns, t0);
 	if (any && !vq->broken)
 		vl_vq_flush(vq);
 	/* After the flush: the guest sees the victims before the TMF. */
@@ -396,6 +399,44 @@ static bool vl_io_prot_ok(const struct se_cmd *se, const struct vl_slot *s)
 	return (se->prot_op & ops) && se->prot_length == s->req.prot_len;
 }
 
+/* Hand a command LIO initialised to LIO: it completes, whatever happens. */
+static void vl_io_submit_lio(struct se_cmd *se, struct vl_slot *s,
+			     struct vl_vscsi_req *req,
+			     unsigned int nents, unsigned int prot_nents)
+{
+	int ret;
+
+	/* On failure LIO completes the command with a CHECK CONDITION. */
+	if (target_submit_prep(se, req->cdb, nents ? s->sgl : NULL, nents,
+			       NULL, 0, prot_nents ? s->prot_sgl : NULL,
+			       prot_nents, GFP_KERNEL))
+		return;
+	if (!vl_io_prot_ok(se, s) || se->data_length > req->data_len) {
+		/*
+		 * As LIO answers a data transfer longer than the CDB's:
+		 * ILLEGAL REQUEST, INVALID FIELD IN CDB.  Nothing ran yet.
+		 * LIO's data length exceeds the buffers only when a PROTECT
+		 * field set it from the CDB (sbc_check_prot(), after its
+		 * size check): the backend would move what the buffers hold
+		 * and answer GOOD, or allocate buffers of its own.
+		 */
+		transport_generic_request_failure(se, TCM_INVALID_CDB_FIELD);
+		return;
+	}
+	vl_io_trim_sgl(se, req->data_len);
+	ret = vl_target_submit(se);
+	if (ret) {
+		/*
+		 * Linux 6.9+ returns an error only for a command it did not
+		 * take (no LUN after a successful prep, which cannot happen
+		 * today): have LIO fail it, so that it completes as usual.
+		 */
+		pr_warn_ratelimited("LIO refused a command (%d)\n", ret);
+		transport_generic_request_failure(se,
+						  TCM_LOGICAL_UNIT_COMMUNICATION_FAILURE);
+	}
+}
+
 /*
  * Submit a parsed request of a slot.  Return: true if LIO has it; false if
  * it was answered here and the slot is the caller's to put.
@@ -407,6 +448,7 @@ static bool vl_io_submit(struct vl_vq *vq, struct vl_slot *s,
 	struct vl_vscsi_req *req = &s->req;
 	enum dma_data_direction dir = DMA_NONE;
 	unsigned int nents = 0, prot_nents = 0;
+	u64 t0;
 	int ret;
 
 	s->data_in = req->dir == VL_VSCSI_DIR_FROM_DEV;
@@ -419,7 +461,9 @@ static bool vl_io_submit(struct vl_vq *vq, struct vl_slot *s,
 	if (vl_io_lun_refused(vq, s, tpg, dir))
 		return false;
 
+	t0 = vl_cost_start();
 	ret = vl_io_map(vq, s, &nents, &prot_nents);
+	vl_cost_add(&vq->stats.map_ns, t0);
 	if (ret) {
 		vl_io_map_failed(vq, s, ret);
 		return false;
@@ -442,35 +486,9 @@ static bool vl_io_submit(struct vl_vq *vq, struct vl_slot *s,
 	vl_slot_submitted(s);
 	se->tag = req->tag;
 	vl_stats_submitted(vq, s);
-	/* On failure LIO completes the command with a CHECK CONDITION. */
-	if (target_submit_prep(se, req->cdb, nents ? s->sgl : NULL, nents,
-			       NULL, 0, prot_nents ? s->prot_sgl : NULL,
-			       prot_nents, GFP_KERNEL))
-		return true;
-	if (!vl_io_prot_ok(se, s) || se->data_length > req->data_len) {
-		/*
-		 * As LIO answers a data transfer longer than the CDB's:
-		 * ILLEGAL REQUEST, INVALID FIELD IN CDB.  Nothing ran yet.
-		 * LIO's data length exceeds the buffers only when a PROTECT
-		 * field set it from the CDB (sbc_check_prot(), after its
-		 * size check): the backend would move what the buffers hold
-		 * and answer GOOD, or allocate buffers of its own.
-		 */
-		transport_generic_request_failure(se, TCM_INVALID_CDB_FIELD);
-		return true;
-	}
-	vl_io_trim_sgl(se, req->data_len);
-	ret = vl_target_submit(se);
-	if (ret) {
-		/*
-		 * Linux 6.9+ returns an error only for a command it did not
-		 * take (no LUN after a successful prep, which cannot happen
-		 * today): have LIO fail it, so that it completes as usual.
-		 */
-		pr_warn_ratelimited("LIO refused a command (%d)\n", ret);
-		transport_generic_request_failure(se,
-						  TCM_LOGICAL_UNIT_COMMUNICATION_FAILURE);
-	}
+	t0 = vl_cost_start();
+	vl_io_submit_lio(se, s, req, nents, prot_nents);
+	vl_cost_add(&vq->stats.submit_ns, t0);
 	return true;
 }
 
@@ -524,6 +542,7 @@ static int vl_io_one(struct vl_vq *vq)
 	struct vl_dev *dev = vq->dev;
 	struct vl_slot *s;
 	struct vl_tpg *tpg;
+	u64 t0;
 	int ret;
 
 	if (vl_io_held(vq))
@@ -542,6 +561,7 @@ static int vl_io_one(struct vl_vq *vq)
 		}
 		return ret;
 	}
+	t0 = vl_cost_start();
 	ret = vl_vring_pop(&vq->ring, dev->mem, &s->chain);
 	if (ret <= 0) {
 		vl_slot_put(s);
@@ -551,6 +571,7 @@ static int vl_io_one(struct vl_vq *vq)
 
 	ret = vl_vscsi_parse_cmd_pi(&s->chain, dev->mem, vl_t10_pi(dev),
 				    &s->req);
+	vl_cost_add(&vq->stats.ring_ns, t0);
 	switch (ret) {
 	case 0:
 		break;

@@ -18,8 +18,8 @@
  * debugfs (CONFIG_DEBUG_FS=n, debugfs=off) nothing is made and nothing
  * else changes.
  *
- * /sys/kernel/debug/vhost_lio/null_io (root only, 0 by default) is a
- * benchmark's switch: see vl_null_io below.
+ * /sys/kernel/debug/vhost_lio/null_io and cost_split (root only, 0 by
+ * default) are a benchmark's switches: see vl_null_io and vl_cost below.
  *
  * The tracepoints (vl_trace.h) are defined here.
  */
@@ -73,6 +73,33 @@ static int vl_null_io_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(vl_null_io_fops, vl_null_io_get, vl_null_io_set,
 			 "%llu\n");
 
+/*
+ * The cost split, for benchmarks only: while on, the workers add their
+ * time per step to the _ns counters of struct vl_vq_stats (two
+ * local_clock() reads per step and command).  A static key, so that it
+ * costs the I/O path nothing while off.
+ */
+DEFINE_STATIC_KEY_FALSE(vl_cost);
+
+static int vl_cost_get(void *data, u64 *val)
+{
+	*val = static_branch_unlikely(&vl_cost);
+	return 0;
+}
+
+static int vl_cost_set(void *data, u64 val)
+{
+	if (val > 1)
+		return -EINVAL;
+	if (val)
+		static_branch_enable(&vl_cost);
+	else
+		static_branch_disable(&vl_cost);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(vl_cost_fops, vl_cost_get, vl_cost_set, "%llu\n");
+
 /* The last vl_dev.id given. */
 static atomic_t vl_dev_ids = ATOMIC_INIT(0);
 
@@ -93,6 +120,11 @@ static const struct {
 	VL_STAT(copy_fallback),
 	VL_STAT(poll_hits),
 	VL_STAT(poll_misses),
+	VL_STAT(ring_ns),
+	VL_STAT(map_ns),
+	VL_STAT(submit_ns),
+	VL_STAT(answer_ns),
+	VL_STAT(signal_ns),
 };
 
 /*
@@ -133,9 +165,12 @@ void vl_stats_init(void)
 	struct dentry *d = debugfs_create_dir(KBUILD_MODNAME, NULL);
 
 	vl_debugfs_root = IS_ERR(d) ? NULL : d;
-	if (vl_debugfs_root)
-		debugfs_create_file_unsafe("null_io", 0600, vl_debugfs_root,
-					   NULL, &vl_null_io_fops);
+	if (!vl_debugfs_root)
+		return;
+	debugfs_create_file_unsafe("null_io", 0600, vl_debugfs_root, NULL,
+				   &vl_null_io_fops);
+	debugfs_create_file_unsafe("cost_split", 0600, vl_debugfs_root, NULL,
+				   &vl_cost_fops);
 }
 
 /**

@@ -567,6 +567,7 @@ int vl_vq_add_used(struct vl_vq *vq, const struct vl_chain *c, u32 len)
  */
 void vl_vq_flush(struct vl_vq *vq)
 {
+	u64 t0 = vl_cost_start();
 	bool fresh;
 
 	lockdep_assert_held(&vq->mutex);
@@ -582,6 +583,7 @@ void vl_vq_flush(struct vl_vq *vq)
 	/* Nothing new on the used ring: no interrupt. */
 	if (fresh)
 		vl_vq_signal(vq);
+	vl_cost_add(&vq->stats.signal_ns, t0);
 }
 
 /**

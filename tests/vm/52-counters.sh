@@ -3,7 +3,9 @@
 # Observability (issue 10): the per-request-queue counters in debugfs
 # (/sys/kernel/debug/vhost_lio/<owner pid>-<id>/queue_<n>) and the
 # vhost_lio tracepoints.  The fake guest's bench runs on the LUNs of
-# vlg_config; its device's queue files are read while it runs (a file
+# vlg_config; its device's queue files are read while it runs (each
+# bench runs until the test has read what it needs, then gets SIGUSR1:
+# --until-signal, so a slow kernel cannot end it first; a file
 # read during I/O shows every count at most requests: vl_stats.c reads
 # requests last), and the directory must be gone once it closed.  A
 # second bench with guest RAM the kernel cannot pin (every buffer
@@ -25,7 +27,8 @@ DBG=/sys/kernel/debug
 ROOT=$DBG/vhost_lio
 TR=/sys/kernel/tracing
 BS=4096
-NAMES="requests bytes batches kicks signals task_set_full slots_exhausted copy_fallback poll_hits poll_misses"
+NAMES="requests bytes batches kicks signals task_set_full slots_exhausted copy_fallback poll_hits poll_misses ring_ns map_ns submit_ns answer_ns signal_ns"
+COST="ring_ns map_ns submit_ns answer_ns signal_ns"
 
 [ -x "$VLG" ] || { fail "tests/guest/vl-guest is built"; exit 1; }
 
@@ -121,7 +124,8 @@ same "$ROOT: no device in it" "$(devs)" ""
 
 # ---- counters of a bench: 2 queues x 16, 4k randrw on LUN 0 ----------------
 "$VLG" --dev "$VL_DEV" --wwpn $W --lun 0 bench --queues 2 --depth 16 \
-	--bs 4k --rw randrw --mix 70 --seconds 4 >/tmp/vlg-c1.out 2>&1 &
+	--bs 4k --rw randrw --mix 70 --seconds 2 --until-signal \
+	>/tmp/vlg-c1.out 2>&1 &
 P=$!
 if D=$(wait_taken $P 200 queue_0 queue_1); then
 	pass "[bench] the device's directory shows 200 requests on both queues"
@@ -152,6 +156,7 @@ if D=$(wait_taken $P 200 queue_0 queue_1); then
 else
 	fail "[bench] its device's queues in debugfs ($D)"
 fi
+kill -USR1 $P 2>/dev/null
 wait $P
 _rc=$?
 cat /tmp/vlg-c1.out
@@ -169,7 +174,7 @@ NCPU=$(nproc)
 NQ=6
 WANT=$((1 + (NQ < NCPU ? NQ : NCPU)))
 "$VLG" --dev "$VL_DEV" --wwpn $W --lun 0 bench --queues $NQ --depth 4 \
-	--bs 4k --rw randread --seconds 3 >/tmp/vlg-c6.out 2>&1 &
+	--bs 4k --rw randread --seconds 1 --until-signal >/tmp/vlg-c6.out 2>&1 &
 P=$!
 if D=$(wait_taken $P 50 queue_0 queue_1 queue_2 queue_3 queue_4 queue_5); then
 	pass "[workers] all $NQ request queues served (50 requests each)"
@@ -180,17 +185,41 @@ if D=$(wait_taken $P 50 queue_0 queue_1 queue_2 queue_3 queue_4 queue_5); then
 else
 	fail "[workers] all $NQ request queues served ($D)"
 fi
+kill -USR1 $P 2>/dev/null
 wait $P
 _rc=$?
 check "[workers] the bench ran without errors (exit $_rc)" \
 	sh -c "[ $_rc -eq 0 ] && grep -q '^BENCH .* errors=0 ' /tmp/vlg-c6.out"
 same "[workers] closed: its directory is gone" "$(devs)" ""
 
+# The CPUs counted are those the owner may run on: a VMM bound to one CPU
+# gets one request-queue worker for its 4 queues, and all are served.
+taskset -c 0 "$VLG" --dev "$VL_DEV" --wwpn $W --lun 0 bench --queues 4 \
+	--depth 4 --bs 4k --rw randread --seconds 1 --until-signal \
+	>/tmp/vlg-c4.out 2>&1 &
+P=$!
+if D=$(wait_taken $P 50 queue_0 queue_1 queue_2 queue_3); then
+	pass "[workers] bound to CPU 0: all 4 request queues served"
+	_n=$(cat /proc/[0-9]*/task/[0-9]*/comm 2>/dev/null |
+	     grep -cE "^vhost-lio-$P(\.[0-9]*)?\$")
+	same "[workers] bound to CPU 0: 2 worker threads (control, requests)" \
+		"$_n" 2
+else
+	fail "[workers] bound to CPU 0: all 4 request queues served ($D)"
+fi
+kill -USR1 $P 2>/dev/null
+wait $P
+_rc=$?
+check "[workers] bound to CPU 0: the bench ran without errors (exit $_rc)" \
+	sh -c "[ $_rc -eq 0 ] && grep -q '^BENCH .* errors=0 ' /tmp/vlg-c4.out"
+same "[workers] bound to CPU 0: closed, its directory is gone" "$(devs)" ""
+
 # ---- copy fallback and TASK SET FULL: memfd_secret RAM, LUN 0 limited ------
 check "limit LUN 0 to 4 commands" put $T/attrib/lun_queue_depth 0:4
 tsf0=$(sed -n 's/^lun_0 .*task_set_full=\([0-9]*\).*/\1/p' $T/lun_stats)
 "$VLG" --dev "$VL_DEV" --wwpn $W --lun 0 --secret-mem bench --queues 1 \
-	--depth 16 --bs 4k --rw randrw --seconds 3 >/tmp/vlg-c2.out 2>&1 &
+	--depth 16 --bs 4k --rw randrw --seconds 1 --until-signal \
+	>/tmp/vlg-c2.out 2>&1 &
 P=$!
 if D=$(wait_taken $P 200 queue_0); then
 	cat $D/queue_0 >/tmp/c2-q0
@@ -205,6 +234,7 @@ else
 	fail "[copy+full] its device's queue in debugfs ($D)"
 	tsf=''
 fi
+kill -USR1 $P 2>/dev/null
 wait $P
 cat /tmp/vlg-c2.out
 tsf1=$(sed -n 's/^lun_0 .*task_set_full=\([0-9]*\).*/\1/p' $T/lun_stats)
@@ -342,7 +372,8 @@ same "[poll] vl-guest suite (rw, each-queue, concurrent, abort-task) exit status
 # in /tmp/poll-on|off ("name value" lines).
 poll_bench() {
 	"$VLG" --dev "$VL_DEV" --wwpn $W --lun 1 bench --queues 2 --depth 32 \
-		--bs 4k --rw randread --seconds 3 >/tmp/vlg-p2.out 2>&1 &
+		--bs 4k --rw randread --seconds 1 --until-signal \
+		>/tmp/vlg-p2.out 2>&1 &
 	_p=$!
 	if _d=$(wait_taken $_p 500 queue_0 queue_1); then
 		cat "$_d"/queue_* | awk '{ v[$1] += $2 } END { for (n in v) print n, v[n] }' \
@@ -350,6 +381,7 @@ poll_bench() {
 	else
 		: >/tmp/poll-$1
 	fi
+	kill -USR1 $_p 2>/dev/null
 	wait $_p
 	_rc=$?
 	check "[poll $1] bench ran with no error (exit $_rc)" \
@@ -369,6 +401,37 @@ gt0 "[poll off] requests taken" "$(val /tmp/poll-off requests)"
 same "[poll off] no polling: poll_hits and poll_misses 0" \
 	"$(val /tmp/poll-off poll_hits)/$(val /tmp/poll-off poll_misses)" 0/0
 gt0 "[poll off] kicks counted" "$(val /tmp/poll-off kicks)"
+
+# ---- the cost split (debugfs cost_split, benchmarks only) ------------------
+# Off after load: the first bench's _ns counters stayed 0.  On: a bench
+# moves all five (the worker's time taking, mapping, submitting,
+# answering, signalling).
+CS=$ROOT/cost_split
+same "cost_split is 0 after load" "$(cat $CS 2>&1)" 0
+same "[cost off] the first bench's $COST" \
+	"$(for _n in $COST; do val /tmp/c1-q0 $_n; done | tr '\n' ' ')" "0 0 0 0 0 "
+check "cost_split refuses 2 (the write fails, it stays 0)" \
+	sh -c "! echo 2 2>/dev/null >$CS && [ \"\$(cat $CS)\" = 0 ]"
+check "cost_split 1" put $CS 1
+"$VLG" --dev "$VL_DEV" --wwpn $W --lun 1 bench --queues 1 --depth 8 \
+	--bs 4k --rw randrw --seconds 1 --until-signal >/tmp/vlg-c7.out 2>&1 &
+P=$!
+if D=$(wait_taken $P 200 queue_0); then
+	cat $D/queue_0 >/tmp/c7-q0
+else
+	fail "[cost on] its device's queue in debugfs ($D)"
+	: >/tmp/c7-q0
+fi
+kill -USR1 $P 2>/dev/null
+wait $P
+_rc=$?
+check "[cost on] the bench ran without errors (exit $_rc)" \
+	sh -c "[ $_rc -eq 0 ] && grep -q '^BENCH .* errors=0 ' /tmp/vlg-c7.out"
+check "cost_split 0" put $CS 0
+for _n in $COST; do
+	gt0 "[cost on] $_n counted" "$(val /tmp/c7-q0 $_n)"
+done
+echo "INFO: [cost on] $(tr '\n' ' ' </tmp/c7-q0)"
 
 check "tear down" vlg_teardown vhost $W
 check "rmmod vhost_lio" rmmod vhost_lio

@@ -363,7 +363,20 @@ same "every bench run finished with no I/O error" "$bad" 0
 #   ORDER mod=M case=C answers=N ahead_pct=P held_p50_us=.. held_p99_us=..
 #       held_max_us=..
 # (held_*: over the answers that would wait, 0 when none would.)
+#
+# split (vhost_lio's modes): the cost split (debugfs cost_split) on for
+# the window: the worker's time per request in each step, beside its
+# whole time and the kworkers' (schedstat, as in RUN lines):
+#   SPLIT mod=M case=C ring_us=.. map_us=.. submit_us=.. answer_us=..
+#       signal_us=.. steps_us=.. worker_us=.. kworker_us=..
+# ring: taking chains and parsing them; map: pinning the data; submit:
+# LIO's submission calls as far as they run in the worker; answer:
+# responses, used entries, releasing slots and pages; signal: publishing
+# the used ring and the call eventfd; steps: their sum (the rest of
+# worker_us is the worker's loop, sleeping and waking, and the clock
+# reads themselves).
 VLB_PROBES=${VLB_PROBES:-}
+COST_SPLIT=/sys/kernel/debug/vhost_lio/cost_split
 ORDER_S=1
 TRACE=/sys/kernel/tracing
 
@@ -461,6 +474,46 @@ order_report() {
 	echo >$TRACE/trace
 }
 
+# cost_sums: "requests ring map submit answer signal" (ns) summed over the
+# request queues of vhost_lio's devices.
+cost_sums() {
+	cat /sys/kernel/debug/vhost_lio/*/queue_* 2>/dev/null | awk '
+	{ v[$1] += $2 }
+	END {
+		printf "%d %d %d %d %d %d\n", v["requests"], v["ring_ns"],
+		       v["map_ns"], v["submit_ns"], v["answer_ns"], v["signal_ns"]
+	}'
+}
+
+split_start() {
+	echo 1 >$COST_SPLIT
+	_c0=$(cost_sums) _s0=$(sample)
+	sleep "$1"
+	_c1=$(cost_sums) _s1=$(sample)
+	echo 0 >$COST_SPLIT
+}
+
+# split_report MODE CASE: from split_start's two snapshots.
+split_report() {
+	echo "$_c0|$_c1|$_s0|$_s1" | awk -F'|' -v m="$1" -v c="$2" '
+	{
+		split($1, a, " "); split($2, b, " ")
+		split($3, s, " "); split($4, t, " ")
+		n = b[1] - a[1]
+		if (n <= 0)
+			n = 1
+		for (i = 2; i <= 6; i++) {
+			d[i] = (b[i] - a[i]) / 1000 / n
+			sum += d[i]
+		}
+		printf "SPLIT mod=%s case=%s ring_us=%.2f map_us=%.2f " \
+		       "submit_us=%.2f answer_us=%.2f signal_us=%.2f " \
+		       "steps_us=%.2f worker_us=%.2f kworker_us=%.2f\n",
+		       m, c, d[2], d[3], d[4], d[5], d[6], sum,
+		       (t[9] - s[9]) / 1000 / n, (t[12] - s[12]) / 1000 / n
+	}'
+}
+
 pbad=0
 for p in $VLB_PROBES; do
 	case $p in
@@ -468,6 +521,9 @@ for p in $VLB_PROBES; do
 		[ -d $TRACE/events ] || mount -t tracefs tracefs $TRACE ||
 			{ echo "bench: no tracefs: no order probe"; continue; }
 		echo 32768 >$TRACE/buffer_size_kb ;;
+	split)
+		[ -e $COST_SPLIT ] ||
+			{ echo "bench: no $COST_SPLIT: no split probe"; continue; } ;;
 	*) echo "bench: unknown probe $p"; pbad=$((pbad + 1)); continue ;;
 	esac
 	for c in $VLB_CASES; do
