@@ -664,17 +664,17 @@ void vl_stats_dev_add(struct vl_dev *dev);
 void vl_stats_dev_remove(struct vl_dev *dev);
 void vl_stats_vq_add(struct vl_vq *vq);
 DECLARE_STATIC_KEY_FALSE(vl_null_io);	/* debugfs null_io (vl_stats.c) */
-DECLARE_STATIC_KEY_FALSE(vl_cost);	/* debugfs cost_split (vl_stats.c) */
+extern bool vl_cost;			/* debugfs cost_split (vl_stats.c) */
 
 /*
  * The cost split (benchmarks only): the worker's time per step, in the
  * _ns counters of struct vl_vq_stats.  vl_cost_start() is local_clock()
- * while the split is on, else 0 (a static key: nothing while off);
+ * while the split is on, else 0 (off: a flag read, no clock);
  * vl_cost_add() adds the time since then.  Context: the queue's worker.
  */
 static inline u64 vl_cost_start(void)
 {
-	return static_branch_unlikely(&vl_cost) ? local_clock() : 0;
+	return unlikely(READ_ONCE(vl_cost)) ? local_clock() : 0;
 }
 
 static inline void vl_cost_add(u64 *counter, u64 t0)
