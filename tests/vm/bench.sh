@@ -387,7 +387,8 @@ TRACE=/sys/kernel/tracing
 # for the run.
 probe_run() {
 	_m=$1 _c=$2 _fn=$3 _o=/tmp/vlb-probe.out _w=$((VLB_SECONDS - 3))
-	mode_on "$_m" && "${_fn}_on" || return 1
+	mode_on "$_m" || return 1
+	"${_fn}_on" || { mode_off "$_m"; return 1; }
 	# shellcheck disable=SC2046 # bench_args is a list of options
 	vlg --dev "$(mod_dev "$_m")" --wwpn "$(mod_wwpn "$_m")" --lun 0 \
 		$(mod_opts "$_m") bench $(bench_args "$_c") \
