@@ -196,17 +196,22 @@ sample() {
 	}'
 }
 
-# qstats: vhost_lio's queue counters (debugfs), summed over every open
-# device's request queues: "requests kicks signals batches poll_hits
-# poll_misses" (zeros for the in-tree module, which has none).
-qstats() {
-	cat /sys/kernel/debug/vhost_lio/*/queue_* 2>/dev/null | awk '
+# qsums NAME...: vhost_lio's queue counters NAME... (debugfs), each
+# summed over every open device's request queues, on one line (zeros for
+# the in-tree module, which has none).
+qsums() {
+	cat /sys/kernel/debug/vhost_lio/*/queue_* 2>/dev/null |
+	awk -v names="$*" '
 	{ v[$1] += $2 }
 	END {
-		printf "%d %d %d %d %d %d\n", v["requests"], v["kicks"],
-		       v["signals"], v["batches"], v["poll_hits"], v["poll_misses"]
+		n = split(names, k, " ")
+		for (i = 1; i <= n; i++)
+			printf "%d%s", v[k[i]], i < n ? " " : "\n"
 	}'
 }
+
+# qstats: "requests kicks signals batches poll_hits poll_misses".
+qstats() { qsums requests kicks signals batches poll_hits poll_misses; }
 
 # run_one MODE CASE RUN: one vl-guest bench run; prints its RUN line.
 run_one() {
@@ -486,16 +491,8 @@ order_report() {
 	echo 1 >$TRACE/tracing_on
 }
 
-# cost_sums: "requests ring map submit answer signal" (ns) summed over the
-# request queues of vhost_lio's devices.
-cost_sums() {
-	cat /sys/kernel/debug/vhost_lio/*/queue_* 2>/dev/null | awk '
-	{ v[$1] += $2 }
-	END {
-		printf "%d %d %d %d %d %d\n", v["requests"], v["ring_ns"],
-		       v["map_ns"], v["submit_ns"], v["answer_ns"], v["signal_ns"]
-	}'
-}
+# cost_sums: "requests ring map submit answer signal" (the _ns counters).
+cost_sums() { qsums requests ring_ns map_ns submit_ns answer_ns signal_ns; }
 
 split_on() { echo 1 >$COST_SPLIT; }
 split_off() { echo 0 >$COST_SPLIT; }
