@@ -198,7 +198,8 @@ sample() {
 
 # qsums NAME...: vhost_lio's queue counters NAME... (debugfs), each
 # summed over every open device's request queues, on one line (zeros for
-# the in-tree module, which has none).
+# the in-tree module, which has none; %.0f: mawk's %d stops at 2^31 - 1,
+# which the _ns counters pass).
 qsums() {
 	cat /sys/kernel/debug/vhost_lio/*/queue_* 2>/dev/null |
 	awk -v names="$*" '
@@ -206,7 +207,7 @@ qsums() {
 	END {
 		n = split(names, k, " ")
 		for (i = 1; i <= n; i++)
-			printf "%d%s", v[k[i]], i < n ? " " : "\n"
+			printf "%.0f%s", v[k[i]], i < n ? " " : "\n"
 	}'
 }
 
